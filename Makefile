@@ -1,0 +1,43 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11, pip, make):
+#   make demo   grade lab 03's reference solution on the embedded infrastructure
+#   make test   lint, then the grader's own tests (unit, integration, self-test)
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: setup demo test lint format bench selftest clean
+
+setup: $(VENV)/.synced
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PYTHON) --quiet
+	@touch $@
+
+demo: setup
+	$(VENV)/bin/labgrade grade 03 --submission labs/03-event-sourcing/solution
+
+lint: setup
+	$(VENV)/bin/ruff check grader tests bench labs
+	$(VENV)/bin/ruff format --check grader tests bench labs
+
+format: setup
+	$(VENV)/bin/ruff format grader tests bench labs
+	$(VENV)/bin/ruff check --fix grader tests bench labs
+
+test: lint
+	$(VENV)/bin/python -m pytest
+
+selftest: setup
+	$(VENV)/bin/labgrade selftest
+
+bench: setup
+	$(VENV)/bin/python bench/grade_bench.py
+
+clean:
+	rm -rf $(VENV) .tools grading

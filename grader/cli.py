@@ -1,0 +1,222 @@
+"""`labgrade`: arguments in, one verb called, exit code out.
+
+Exit codes: 0 the job finished (whatever the score); 1 a self-test or lint found
+problems; 2 bad usage, unknown lab, bad manifest or submission; 3 infrastructure
+failed after retries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+def _lab(ref: str):
+    from grader.lab.discovery import LabNotFound, resolve_lab
+    from grader.lab.manifest import ManifestError
+
+    try:
+        return resolve_lab(ref)
+    except (LabNotFound, ManifestError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _grade(args: argparse.Namespace, mode: str) -> int:
+    from grader.grade import GradeRequest, grade
+    from grader.report.terminal import summary_table, use_color
+    from grader.run.workspace import SubmissionError
+
+    lab = _lab(args.lab)
+    submission = (
+        Path(args.submission) if args.submission else lab.path / lab.manifest.lab.submission_dir
+    )
+    if not submission.is_dir():
+        raise UsageError(f"submission {submission} is not a folder")
+    out = Path(args.out) if args.out else Path("grading") / lab.id
+    request = GradeRequest(
+        lab=lab,
+        submission=submission,
+        out_dir=out,
+        mode=mode,
+        with_load=not args.no_load,
+        infra=args.infra,
+    )
+    try:
+        result = grade(request)
+    except SubmissionError as exc:
+        raise UsageError(str(exc)) from None
+    reports = sorted(out.glob("*.*"))
+    print(summary_table(result, reports, color=use_color(sys.stdout)))
+    return EXIT_INFRA if result.status == "infrastructure_error" else EXIT_OK
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    return _grade(args, "grade")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    return _grade(args, "check")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from grader.lab.discovery import lab_folders, load_lab
+    from grader.lab.manifest import ManifestError
+
+    for folder in lab_folders():
+        try:
+            lab = load_lab(folder)
+            m = lab.manifest
+            infra = ", ".join(m.lab.infra) or "none"
+            print(f"{lab.id:<28} {m.max_score:>6g} pts  infra: {infra:<18} {m.lab.title}")
+        except ManifestError as exc:
+            print(f"{folder.name:<28} INVALID  {exc}")
+    return EXIT_OK
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from grader.lab.discovery import lab_folders, load_lab
+    from grader.lab.lint import lint_lab
+    from grader.lab.manifest import ManifestError
+
+    folders = [_lab(ref).path for ref in args.labs] if args.labs else lab_folders()
+    bad_manifest, problems = False, 0
+    for folder in folders:
+        try:
+            found = lint_lab(load_lab(folder))
+        except ManifestError as exc:
+            print(exc, file=sys.stderr)
+            bad_manifest = True
+            continue
+        for problem in found:
+            print(problem, file=sys.stderr)
+        problems += len(found)
+        if not found:
+            print(f"{folder.name}: ok")
+    if bad_manifest:
+        return EXIT_USAGE
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    from grader.lab.discovery import lab_folders, load_lab
+    from grader.selftest import VariantOutcome, selftest, variants
+
+    labs = [_lab(ref) for ref in args.labs] if args.labs else [load_lab(f) for f in lab_folders()]
+    labs = [lab for lab in labs if variants(lab)]
+    if not labs:
+        raise UsageError("no lab with variants/ to self-test")
+
+    def show(outcome: VariantOutcome) -> None:
+        v, r = outcome.variant, outcome.result
+        got = "infra error" if outcome.fraction is None else f"{outcome.fraction:5.0%}"
+        verdict = "ok  " if outcome.ok else "FAIL"
+        print(
+            f"{verdict} {outcome.lab} {v.name:<14} {got:>11}  expected "
+            f"{v.min_fraction:.0%}-{v.max_fraction:.0%}  ({r.score}/{r.max_score:g}, "
+            f"{r.timings.get('total_s', 0):.0f} s)",
+            flush=True,
+        )
+
+    outcomes = selftest(labs, Path(args.out), show)
+    failed = [o for o in outcomes if not o.ok]
+    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    if any(o.result.status == "infrastructure_error" for o in failed):
+        return EXIT_INFRA
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_infra(args: argparse.Namespace) -> int:
+    from grader.infra import session
+
+    if args.action == "up":
+        needs = _lab(args.lab).manifest.lab.infra if args.lab else ["kafka"]
+        running = session.up(needs)
+        print(
+            f"infrastructure running (daemon pid {running.pid}); stop it with `labgrade infra down`"
+        )
+        for connection in running.services.values():
+            for key, value in connection.items():
+                print(f"export {key}={value}")
+        return EXIT_OK
+    if args.action == "status":
+        running = session.current()
+        if running is None:
+            print("no infrastructure running (start it with `labgrade infra up`)")
+            return EXIT_FAILED
+        print(f"running (daemon pid {running.pid})")
+        for name, connection in running.services.items():
+            print(f"  {name}: " + " ".join(f"{k}={v}" for k, v in connection.items()))
+        return EXIT_OK
+    print("stopped" if session.down() else "nothing was running")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="labgrade",
+        description="Hands-on labs on ML architecture patterns, graded on real infrastructure.",
+        epilog="Exit codes: 0 done (any score), 1 self-test/lint problems, 2 bad usage or "
+        "manifest, 3 infrastructure failed after retries.",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+
+    def verb(name: str, handler: Callable[[argparse.Namespace], int], help_text: str):
+        sub = verbs.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    for name, handler, text in (
+        ("grade", cmd_grade, "grade a submission: hidden checks and the full load run"),
+        ("check", cmd_check, "the student's check: visible tests and a short load smoke"),
+    ):
+        sub = verb(name, handler, text)
+        sub.add_argument("lab", metavar="LAB", help="lab number (03), folder name, or path")
+        sub.add_argument(
+            "--submission",
+            metavar="PATH",
+            required=name == "grade",
+            help="a folder shaped like starter/, or a student repository root"
+            + ("" if name == "grade" else " (default: the lab's starter/)"),
+        )
+        sub.add_argument("--out", metavar="DIR", help="report folder (default: ./grading/<lab>/)")
+        sub.add_argument(
+            "--infra", default="local", choices=["local"], help="infrastructure provider"
+        )
+        sub.add_argument("--no-load", action="store_true", help="skip the load checks")
+
+    verb("list", cmd_list, "list the labs")
+    lint = verb("lint", cmd_lint, "validate lab manifests and folders")
+    lint.add_argument("labs", nargs="*", metavar="LAB")
+    st = verb("selftest", cmd_selftest, "grade every variant of each lab and check its score range")
+    st.add_argument("labs", nargs="*", metavar="LAB")
+    st.add_argument("--out", default="grading/selftest", metavar="DIR", help="report folder root")
+    infra = verb("infra", cmd_infra, "keep a lab's infrastructure running while you work")
+    infra.add_argument("action", choices=["up", "status", "down"])
+    infra.add_argument(
+        "lab", nargs="?", metavar="LAB", help="start what this lab needs (default: kafka)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except UsageError as exc:
+        print(f"labgrade: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("labgrade: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

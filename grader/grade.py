@@ -1,0 +1,279 @@
+"""`labgrade grade` and `labgrade check`: one grading run, phase by phase.
+
+    workspace -> provision -> services -> checks -> load -> teardown -> score -> reports
+
+Infrastructure failures are retried; if they persist the result says
+`infrastructure_error` and carries no score, never a zero that looks earned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+import uuid
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from grader import score
+from grader.checks.runner import run_checks
+from grader.infra.provider import open_infrastructure
+from grader.infra.service import InfrastructureError
+from grader.lab.discovery import Lab
+from grader.load.runner import run_load
+from grader.report import write_reports
+from grader.result import CheckResult, GradingResult, LoadResult
+from grader.run import sandbox
+from grader.run.context import RunContext
+from grader.run.control import ControlServer
+from grader.run.services import ServiceStartError, StudentServices
+from grader.run.workspace import Workspace, build_workspace
+from grader.timing import PhaseTimer
+
+INFRA_ATTEMPTS = 2
+Mode = Literal["grade", "check"]
+
+
+@dataclass(frozen=True)
+class GradeRequest:
+    lab: Lab
+    submission: Path
+    out_dir: Path
+    mode: Mode = "grade"
+    with_load: bool = True
+    infra: str = "local"
+
+
+def _say(message: str) -> None:
+    print(f"[labgrade] {message}", file=sys.stderr, flush=True)
+
+
+def grade(request: GradeRequest, progress: Callable[[str], None] = _say) -> GradingResult:
+    """Grade once, retrying the whole run when infrastructure (not the student) failed."""
+    started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    failure = ""
+    for attempt in range(1, INFRA_ATTEMPTS + 1):
+        timer = PhaseTimer(on_phase=lambda name: progress(f"{name}..."))
+        try:
+            result = _grade_once(request, timer, progress)
+        except InfrastructureError as exc:
+            failure = str(exc)
+            progress(f"infrastructure failed (attempt {attempt}/{INFRA_ATTEMPTS}): {failure}")
+            continue
+        result.started_at = started_at
+        return _finish(request, result, timer)
+    result = _empty_result(request, "infrastructure_error")
+    result.error = f"infrastructure failed {INFRA_ATTEMPTS} times: {failure}"
+    result.started_at = started_at
+    return _finish(request, result, PhaseTimer())
+
+
+def _finish(request: GradeRequest, result: GradingResult, timer: PhaseTimer) -> GradingResult:
+    with timer.phase("reports"):
+        request.out_dir.mkdir(parents=True, exist_ok=True)
+        result.timings = timer.summary()
+        write_reports(result, request.out_dir)
+    result.timings = timer.summary()
+    result.write(request.out_dir / "result.json")
+    return result
+
+
+def _empty_result(
+    request: GradeRequest, status: Literal["graded", "infrastructure_error"]
+) -> GradingResult:
+    manifest = request.lab.manifest
+    return GradingResult(
+        lab=request.lab.id,
+        title=manifest.lab.title,
+        submission=str(request.submission),
+        mode=request.mode,
+        status=status,
+        score=None,
+        max_score=_max_score(request),
+    )
+
+
+def _selected(request: GradeRequest):
+    manifest = request.lab.manifest
+    checks = [c for c in manifest.check if request.mode == "grade" or not c.hidden]
+    loads = manifest.load if request.with_load else []
+    return checks, loads
+
+
+def _max_score(request: GradeRequest) -> float:
+    checks, loads = _selected(request)
+    return sum(c.points for c in checks) + sum(lo.points for lo in loads)
+
+
+def _grade_once(
+    request: GradeRequest, timer: PhaseTimer, progress: Callable[[str], None]
+) -> GradingResult:
+    lab, manifest = request.lab, request.lab.manifest
+    checks, loads = _selected(request)
+    run_id = f"lg{uuid.uuid4().hex[:10]}"
+    result = _empty_result(request, "graded")
+    result.notes.extend(sandbox.isolation_notes())
+    with ExitStack() as stack:
+        with timer.phase("workspace"):
+            workspace = build_workspace(
+                lab, request.submission, include_hidden=request.mode == "grade"
+            )
+            stack.callback(workspace.remove)
+            stack.callback(_keep_logs, workspace, request.out_dir)
+            result.ignored_changes = workspace.ignored_changes
+        with timer.phase("provision"):
+            infra = stack.enter_context(
+                open_infrastructure(request.infra, manifest.lab.infra, request.mode)
+            )
+            stack.callback(infra.drop_namespace, run_id)
+        services = StudentServices(
+            manifest.service,
+            submission_dir=workspace.submission,
+            support_dir=workspace.trusted / "support",
+            state_dir=workspace.state,
+            logs_dir=workspace.logs,
+            infra_env=infra.environment(run_id),
+            python=sys.executable,
+        )
+        stack.callback(lambda: result.services.extend(services.reports()))
+        stack.callback(services.stop_all)
+        control = stack.enter_context(ControlServer(services))
+        context_path = _write_context(
+            workspace, run_id, services, infra.environment(run_id), control, checks
+        )
+        context = RunContext.read(context_path)
+        with timer.phase("services"):
+            for problem in services.start_all():
+                result.problems.append(problem)
+                progress(problem)
+        with timer.phase("checks"):
+            budget = (
+                manifest.lab.time_limit_s - timer.elapsed() - _load_allowance(loads, request.mode)
+            )
+            outcomes = run_checks(checks, context, context_path, workspace.work, max(30.0, budget))
+        _require_healthy(infra, "the checks")
+        for check in checks:
+            tests = outcomes.get(check.name, [])
+            result.checks.append(
+                CheckResult(
+                    name=check.name,
+                    title=check.title,
+                    concept=check.concept,
+                    points=score.check_points(check, tests),
+                    max_points=check.points,
+                    hidden=check.hidden,
+                    visibility=check.gradescope_visibility,
+                    tests=tests,
+                )
+            )
+        with timer.phase("load"):
+            for load in loads:
+                result.loads.append(
+                    _run_one_load(load, services, context, context_path, workspace, request.mode)
+                )
+        _require_healthy(infra, "the load run")
+        with timer.phase("teardown"):
+            stack.close()
+    result.score = score.total(
+        [c.points for c in result.checks] + [lo.points for lo in result.loads], result.max_score
+    )
+    return result
+
+
+def _run_one_load(
+    load,
+    services: StudentServices,
+    context: RunContext,
+    context_path: Path,
+    workspace: Workspace,
+    mode: Mode,
+) -> LoadResult:
+    for name in services.names:
+        if not services.is_running(name):  # a check may have left a service stopped
+            try:
+                services.start(name)
+            except ServiceStartError as exc:
+                return _failed_load(load, f"the load run could not start: {exc}")
+    run = run_load(load, context, context_path, workspace.work, smoke=mode == "check")
+    if run.crashed:
+        return _failed_load(load, "the load run failed: " + run.crashed.strip().splitlines()[-1])
+    points, thresholds = score.load_points(load, run.stats, run.endpoints, run.figures)
+    return LoadResult(
+        name=load.name,
+        title=load.title,
+        concept=load.concept,
+        points=points,
+        max_points=load.points,
+        stats=run.stats,
+        thresholds=thresholds,
+        endpoints=run.endpoints,
+        figures=run.figures,
+        errors=run.errors,
+        message="; ".join(run.faults),
+    )
+
+
+def _failed_load(load, message: str) -> LoadResult:
+    from grader.result import LoadStats
+
+    _, thresholds = score.load_points(load, LoadStats(), [], {})
+    return LoadResult(
+        name=load.name,
+        title=load.title,
+        concept=load.concept,
+        points=0.0,
+        max_points=load.points,
+        stats=LoadStats(),
+        thresholds=thresholds,
+        message=message,
+    )
+
+
+def _load_allowance(loads, mode: Mode) -> float:
+    return sum(
+        (lo.smoke_duration_s if mode == "check" else lo.warmup_s + lo.duration_s) + 30
+        for lo in loads
+    )
+
+
+def _require_healthy(infra, during: str) -> None:
+    broken = infra.unhealthy()
+    if broken:
+        raise InfrastructureError(f"{', '.join(broken)} stopped answering during {during}")
+
+
+def _write_context(
+    workspace: Workspace,
+    run_id: str,
+    services: StudentServices,
+    infra_env: dict[str, str],
+    control: ControlServer,
+    checks,
+) -> Path:
+    context = RunContext(
+        run_id=run_id,
+        lab_dir=str(workspace.trusted),
+        submission_dir=str(workspace.submission),
+        state_dir=str(workspace.state),
+        python=sys.executable,
+        services=services.urls(),
+        service_names=services.names,
+        infra_env=infra_env,
+        control_url=control.url,
+        control_token=control.token,
+        test_timeouts={sel: c.test_timeout_s for c in checks for sel in c.tests},
+        results_path=str(workspace.work / "test-results.jsonl"),
+    )
+    return context.write(workspace.work / "context.json")
+
+
+def _keep_logs(workspace: Workspace, out_dir: Path) -> None:
+    """Service and tool logs go to the output folder; the workspace itself is removed."""
+    target = out_dir / "logs"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True, exist_ok=True)
+    for log in [*workspace.logs.glob("*.log"), *workspace.work.glob("*.log")]:
+        shutil.copy2(log, target / log.name)

@@ -1,0 +1,1 @@
+"""The lab contract: manifest models, discovery and lint."""

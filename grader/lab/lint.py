@@ -1,0 +1,58 @@
+"""`labgrade lint`: what schema validation cannot see, checked against the lab folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.lab.discovery import Lab
+from grader.run.services import PLACEHOLDER
+
+PLACEHOLDERS = {"python", "port", "state_dir", "kafka_bootstrap", "topic_prefix"}
+REQUIRED_FOLDERS = ("starter", "tests/visible")
+
+
+def _selection_path(lab: Lab, selection: str) -> Path:
+    return lab.path / selection.split("::", 1)[0]
+
+
+def lint_lab(lab: Lab) -> list[str]:
+    """Problems, each naming the file and key; empty when the lab is sound."""
+    where = lab.manifest_path
+    problems: list[str] = []
+    manifest = lab.manifest
+    for folder in REQUIRED_FOLDERS:
+        if not (lab.path / folder).is_dir():
+            problems.append(f"{lab.path}: missing folder '{folder}/'")
+    if not (lab.path / "README.md").is_file():
+        problems.append(f"{lab.path}: missing README.md (the student's brief)")
+    for i, check in enumerate(manifest.check):
+        for selection in check.tests:
+            if not _selection_path(lab, selection).exists():
+                problems.append(
+                    f"{where}: key 'check[{i}].tests': no such file or folder '{selection}'"
+                )
+            if check.hidden == selection.startswith("tests/visible"):
+                kind = "hidden" if check.hidden else "visible"
+                problems.append(
+                    f"{where}: key 'check[{i}].tests': a {kind} check selects '{selection}'"
+                )
+    for i, load in enumerate(manifest.load):
+        if not (lab.path / load.locustfile).is_file():
+            problems.append(
+                f"{where}: key 'load[{i}].locustfile': no such file '{load.locustfile}'"
+            )
+    for i, service in enumerate(manifest.service):
+        for text in [*service.command, *service.env.values()]:
+            for name in PLACEHOLDER.findall(text):
+                if name not in PLACEHOLDERS:
+                    problems.append(
+                        f"{where}: key 'service[{i}]': unknown placeholder '{{{name}}}' "
+                        f"(known: {', '.join(sorted(PLACEHOLDERS))})"
+                    )
+        if service.source == "support" and not (lab.path / "support").is_dir():
+            problems.append(f"{where}: key 'service[{i}].source': 'support' but no support/ folder")
+        if service.ready.http and not service.needs_port:
+            problems.append(f"{where}: key 'service[{i}].ready.http': needs_port is false")
+    if manifest.max_score <= 0:
+        problems.append(f"{where}: the lab is worth no points (no check or load has points)")
+    return problems

@@ -1,0 +1,190 @@
+"""The lab manifest (`lab.toml`): typed, validated, and the only place a lab is described.
+
+Nothing about a particular lab is hard-coded in the grader; everything it needs to
+provision, start, check, load and score a lab is read from here.  Validation is strict
+(unknown keys are errors) so that a typo in a manifest fails `labgrade lint` instead of
+silently changing how students are graded.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+INFRA_SERVICES = ("kafka", "mlflow", "kubernetes")
+LOAD_FIGURES = ("p50_ms", "p95_ms", "p99_ms", "rps", "fail_ratio", "requests")
+
+PositiveSeconds = Annotated[float, Field(gt=0)]
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+
+
+class ManifestError(Exception):
+    """A lab manifest that cannot be used; the message names file, key and expectation."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LabInfo(_Strict):
+    id: Annotated[str, Field(pattern=r"^\d\d-[a-z0-9-]+$")]
+    title: str
+    lesson: Annotated[int, Field(ge=1)]
+    time_limit_s: PositiveSeconds = 600
+    infra: list[Literal["kafka", "mlflow", "kubernetes"]] = []
+    submission_dir: str = "starter"
+
+
+class Readiness(_Strict):
+    """How the grader knows a service is up: exactly one of an HTTP path, a log line or TCP."""
+
+    http: str | None = None
+    log: str | None = None
+    tcp: bool = False
+    timeout_s: PositiveSeconds = 30
+
+    @model_validator(mode="after")
+    def _exactly_one_probe(self) -> Readiness:
+        probes = [self.http is not None, self.log is not None, self.tcp]
+        if sum(probes) != 1:
+            raise ValueError('give exactly one of http = "/path", log = "regex" or tcp = true')
+        if self.log is not None:
+            re.compile(self.log)
+        return self
+
+
+class ServiceSpec(_Strict):
+    name: Name
+    command: Annotated[list[str], Field(min_length=1)]
+    env: dict[str, str] = {}
+    ready: Readiness
+    source: Literal["submission", "support"] = "submission"
+    memory_mb: Annotated[int, Field(ge=64)] = 1024
+    needs_port: bool = True
+
+
+class CheckSpec(_Strict):
+    name: Name
+    title: str
+    concept: str
+    tests: Annotated[list[str], Field(min_length=1)]
+    points: Annotated[float, Field(ge=0)]
+    hidden: bool = True
+    visibility: Literal["hidden", "after_due_date", "after_published", "visible"] | None = None
+    test_timeout_s: PositiveSeconds = 60
+
+    @property
+    def gradescope_visibility(self) -> str:
+        if self.visibility is not None:
+            return self.visibility
+        return "after_published" if self.hidden else "visible"
+
+
+class Threshold(_Strict):
+    """A load figure scored on a linear curve: full credit at `good`, none at `bad`.
+
+    `good` may be above or below `bad` (latency: lower is better; rps: higher is
+    better).  A `gate` threshold that is not fully met zeroes the whole load check:
+    a wrong answer is not made up for by a fast one.
+    """
+
+    figure: str
+    endpoint: str | None = None
+    good: float
+    bad: float
+    weight: Annotated[float, Field(gt=0)] = 1.0
+    gate: bool = False
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _distinct_bounds(self) -> Threshold:
+        if self.good == self.bad:
+            raise ValueError("good and bad must differ (they are the two ends of the curve)")
+        return self
+
+
+class Fault(_Strict):
+    at_s: Annotated[float, Field(ge=0)]
+    service: Name
+    action: Literal["kill", "stop", "start", "restart", "kill-restart"]
+
+
+class LoadSpec(_Strict):
+    name: Name
+    title: str
+    concept: str
+    locustfile: str
+    users: Annotated[int, Field(ge=1, le=200)]
+    spawn_rate: Annotated[float, Field(gt=0)]
+    warmup_s: Annotated[float, Field(ge=0)] = 3
+    duration_s: PositiveSeconds
+    smoke_duration_s: PositiveSeconds = 5
+    points: Annotated[float, Field(ge=0)]
+    threshold: Annotated[list[Threshold], Field(min_length=1)]
+    fault: list[Fault] = []
+
+
+class Manifest(_Strict):
+    lab: LabInfo
+    service: list[ServiceSpec] = []
+    check: list[CheckSpec] = []
+    load: list[LoadSpec] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Manifest:
+        for kind, items in (("service", self.service), ("check", self.check), ("load", self.load)):
+            names = [item.name for item in items]
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"duplicate {kind} name(s): {', '.join(duplicates)}")
+        known = {s.name for s in self.service}
+        for load in self.load:
+            for fault in load.fault:
+                if fault.service not in known:
+                    raise ValueError(
+                        f"load '{load.name}' injects a fault into unknown service "
+                        f"'{fault.service}' (known: {', '.join(sorted(known)) or 'none'})"
+                    )
+        return self
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.points for c in self.check) + sum(lo.points for lo in self.load)
+
+
+def _key_path(loc: tuple[str | int, ...], raw: dict) -> str:
+    """Render a pydantic location as the TOML key a person would look for."""
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1] = f"{parts[-1]}[{item}]"
+        else:
+            parts.append(str(item))
+    return ".".join(parts) or "(top level)"
+
+
+def parse_manifest(path: Path) -> Manifest:
+    """Read and validate `lab.toml`; raise ManifestError with one clear line on failure."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: no such file (every lab folder needs a lab.toml)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Manifest.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = _key_path(first["loc"], raw)
+        detail = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            detail = "unknown key (check the spelling against the lab contract)"
+        elif first["type"] == "missing":
+            detail = "required key is missing"
+        more = len(exc.errors()) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ManifestError(f"{path}: key '{key}': {detail}{suffix}") from None

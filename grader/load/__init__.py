@@ -1,0 +1,1 @@
+"""The Locust side of grading: scenarios run in their own (gevent) process."""

@@ -1,0 +1,279 @@
+"""The student's system as running processes: start, probe, stop, kill, restart.
+
+One supervisor owns every student process of a run.  Tests and load scenarios act on
+services through it (via the control server), so fault injection, clean-up and the
+feedback about how a service ended all live in one place.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from grader.infra.ports import free_port, is_listening
+from grader.infra.processes import kill_group, stop_group
+from grader.lab.manifest import ServiceSpec
+from grader.result import ServiceLog
+from grader.run import sandbox
+
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+EXCERPT_LINES = 25
+
+
+class ServiceStartError(Exception):
+    """A student service did not come up; the message is written for the student."""
+
+
+def expand(template: str, values: dict[str, str]) -> str:
+    """Fill `{name}` placeholders; unknown names are left alone (lint reports them)."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def describe_exit(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code >= 0:
+        return f"exited with code {code}"
+    sig = -code
+    if sig == signal.SIGXFSZ:
+        return "was stopped for writing more than 64 MB of output"
+    try:
+        return f"was killed by {signal.Signals(sig).name}"
+    except ValueError:
+        return f"was killed by signal {sig}"
+
+
+def tail(path: Path, lines: int = EXCERPT_LINES, max_chars: int = 4000) -> str:
+    if not path.exists():
+        return ""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - 64 * 1024))
+        text = handle.read().decode("utf-8", errors="replace")
+    return "\n".join(text.splitlines()[-lines:])[-max_chars:]
+
+
+@dataclass
+class _Slot:
+    spec: ServiceSpec
+    cwd: Path
+    port: int | None
+    log_path: Path
+    proc: subprocess.Popen | None = None
+    stopped_by_grader: bool = True
+    history: list[str] = field(default_factory=list)
+
+
+class StudentServices:
+    """Every student (and support) process of one run, with the same small lifecycle."""
+
+    def __init__(
+        self,
+        specs: list[ServiceSpec],
+        *,
+        submission_dir: Path,
+        support_dir: Path,
+        state_dir: Path,
+        logs_dir: Path,
+        infra_env: dict[str, str],
+        python: str,
+    ) -> None:
+        self._lock = threading.RLock()
+        self._started_at = time.monotonic()
+        self.state_dir = state_dir
+        self._slots: dict[str, _Slot] = {}
+        for spec in specs:
+            cwd = submission_dir if spec.source == "submission" else support_dir
+            port = free_port() if spec.needs_port else None
+            self._slots[spec.name] = _Slot(spec, cwd, port, logs_dir / f"{spec.name}.log")
+        self._values = {
+            "python": python,
+            "state_dir": str(state_dir),
+            "kafka_bootstrap": infra_env.get("KAFKA_BOOTSTRAP_SERVERS", ""),
+            "topic_prefix": infra_env.get("TOPIC_PREFIX", ""),
+        }
+        self._shared_env = sandbox.base_environment() | infra_env | {"STATE_DIR": str(state_dir)}
+        for name in self._slots:
+            if self._slots[name].port is not None:
+                self._shared_env[f"{name.upper().replace('-', '_')}_URL"] = self.url(name)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._slots)
+
+    def url(self, name: str) -> str:
+        port = self._slot(name).port
+        if port is None:
+            raise KeyError(f"service '{name}' has no port (needs_port = false)")
+        return f"http://127.0.0.1:{port}"
+
+    def urls(self) -> dict[str, str]:
+        return {n: self.url(n) for n, s in self._slots.items() if s.port is not None}
+
+    def _slot(self, name: str) -> _Slot:
+        try:
+            return self._slots[name]
+        except KeyError:
+            raise KeyError(f"no service named '{name}' (known: {', '.join(self._slots)})") from None
+
+    def _note(self, slot: _Slot, event: str) -> None:
+        slot.history.append(f"{time.monotonic() - self._started_at:.1f}s {event}")
+
+    def _environment(self, slot: _Slot, overrides: dict[str, str] | None) -> dict[str, str]:
+        values = self._values | {"port": str(slot.port or "")}
+        env = dict(self._shared_env)
+        if slot.port is not None:
+            env["PORT"] = str(slot.port)
+        env |= {k: expand(v, values) for k, v in slot.spec.env.items()}
+        env |= overrides or {}
+        return env
+
+    def start(self, name: str, env: dict[str, str] | None = None) -> None:
+        """Start a service and wait until its readiness probe passes."""
+        with self._lock:
+            slot = self._slot(name)
+            if slot.proc is not None and slot.proc.poll() is None:
+                return
+            self._reap(slot)
+            values = self._values | {"port": str(slot.port or "")}
+            argv = [expand(part, values) for part in slot.spec.command]
+            log_offset = slot.log_path.stat().st_size if slot.log_path.exists() else 0
+            slot.proc = sandbox.spawn(
+                argv,
+                cwd=slot.cwd,
+                env=self._environment(slot, env),
+                log_path=slot.log_path,
+                limits=sandbox.Limits(memory_mb=slot.spec.memory_mb),
+            )
+            slot.stopped_by_grader = False
+            self._note(slot, "started" + (f" with {sorted(env)} overridden" if env else ""))
+        self._wait_ready(slot, log_offset)
+
+    def _wait_ready(self, slot: _Slot, log_offset: int) -> None:
+        ready = slot.spec.ready
+        deadline = time.monotonic() + ready.timeout_s
+        pattern = re.compile(ready.log) if ready.log else None
+        with httpx.Client(timeout=1.0) as client:
+            while time.monotonic() < deadline:
+                proc = slot.proc
+                if proc is None or proc.poll() is not None:
+                    code = proc.returncode if proc else None
+                    self._note(slot, f"{describe_exit(code)} before it was ready")
+                    raise ServiceStartError(
+                        f"service '{slot.spec.name}' {describe_exit(code)} before it was ready"
+                    )
+                if self._probe(slot, client, pattern, log_offset):
+                    self._note(slot, "ready")
+                    return
+                time.sleep(0.1)
+        self._note(slot, f"not ready after {ready.timeout_s:g} s")
+        self.stop(slot.spec.name)
+        probe = (
+            f"GET {ready.http}"
+            if ready.http
+            else (f"log line /{ready.log}/" if ready.log else "TCP")
+        )
+        raise ServiceStartError(
+            f"service '{slot.spec.name}' did not become ready within {ready.timeout_s:g} s "
+            f"(readiness probe: {probe})"
+        )
+
+    def _probe(
+        self, slot: _Slot, client: httpx.Client, pattern: re.Pattern | None, offset: int
+    ) -> bool:
+        ready = slot.spec.ready
+        if ready.http is not None:
+            try:
+                return client.get(self.url(slot.spec.name) + ready.http).status_code < 500
+            except httpx.HTTPError:
+                return False
+        if pattern is not None:
+            with slot.log_path.open("rb") as handle:
+                handle.seek(offset)
+                return pattern.search(handle.read().decode("utf-8", errors="replace")) is not None
+        return slot.port is not None and is_listening(slot.port)
+
+    def _reap(self, slot: _Slot) -> None:
+        """Record a process that ended without the grader asking: the student should know."""
+        if slot.proc is not None and slot.proc.poll() is not None and not slot.stopped_by_grader:
+            self._note(slot, describe_exit(slot.proc.returncode) + " on its own")
+            slot.stopped_by_grader = True
+
+    def stop(self, name: str) -> int | None:
+        with self._lock:
+            slot = self._slot(name)
+            if slot.proc is None:
+                return None
+            self._reap(slot)
+            if slot.stopped_by_grader:
+                return stop_group(slot.proc)  # sweep anything it forked and left behind
+            slot.stopped_by_grader = True
+            code = stop_group(slot.proc)
+            self._note(slot, "stopped by the grader")
+            return code
+
+    def kill(self, name: str) -> int | None:
+        with self._lock:
+            slot = self._slot(name)
+            if slot.proc is None:
+                return None
+            slot.stopped_by_grader = True
+            code = kill_group(slot.proc)
+            self._note(slot, "killed (SIGKILL) by the grader's fault injection")
+            return code
+
+    def restart(self, name: str, env: dict[str, str] | None = None, kill: bool = False) -> None:
+        (self.kill if kill else self.stop)(name)
+        self.start(name, env)
+
+    def wait_exit(self, name: str, timeout_s: float) -> int | None:
+        proc = self._slot(name).proc
+        if proc is None:
+            return None
+        try:
+            code = proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return None
+        self._note(self._slot(name), describe_exit(code))
+        return code
+
+    def is_running(self, name: str) -> bool:
+        with self._lock:
+            slot = self._slot(name)
+            self._reap(slot)
+            return slot.proc is not None and slot.proc.poll() is None
+
+    def log(self, name: str) -> str:
+        return tail(self._slot(name).log_path, lines=200, max_chars=20000)
+
+    def start_all(self) -> list[str]:
+        """Start every service in manifest order; return problems instead of raising."""
+        problems = []
+        for name in self._slots:
+            try:
+                self.start(name)
+            except ServiceStartError as exc:
+                problems.append(str(exc))
+        return problems
+
+    def stop_all(self) -> None:
+        with self._lock:
+            for name in reversed(self._slots):
+                self.stop(name)
+
+    def reports(self) -> list[ServiceLog]:
+        logs = []
+        for name, slot in self._slots.items():
+            logs.append(
+                ServiceLog(
+                    name=name, excerpt=tail(slot.log_path), exit_note="; ".join(slot.history)
+                )
+            )
+        return logs

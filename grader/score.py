@@ -1,0 +1,78 @@
+"""Where a score is computed: manifest points and observed outcomes in, points out.
+
+Check groups earn partial credit by the fraction of their tests that passed (a skipped
+or unrun test is not a pass).  Load checks earn points on a linear curve per threshold,
+weighted; a gate threshold that is not fully met zeroes the load check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from grader.lab.manifest import LOAD_FIGURES, CheckSpec, LoadSpec, Threshold
+from grader.result import EndpointStats, LoadStats, TestOutcome, ThresholdResult
+
+
+def check_points(spec: CheckSpec, tests: list[TestOutcome]) -> float:
+    if not tests:
+        return 0.0
+    passed = sum(1 for t in tests if t.passed)
+    return round(spec.points * passed / len(tests), 4)
+
+
+def curve(value: float | None, good: float, bad: float) -> float:
+    """1 at `good` or better, 0 at `bad` or worse, linear between; works either way round."""
+    if value is None:
+        return 0.0
+    fraction = (bad - value) / (bad - good)
+    return max(0.0, min(1.0, fraction))
+
+
+def figure_value(
+    threshold: Threshold,
+    stats: LoadStats,
+    endpoints: list[EndpointStats],
+    figures: dict[str, float],
+) -> float | None:
+    if threshold.figure not in LOAD_FIGURES:
+        return figures.get(threshold.figure)
+    if threshold.endpoint is None:
+        return float(asdict(stats)[threshold.figure])
+    for entry in endpoints:
+        if threshold.endpoint in (entry.name, f"{entry.method} {entry.name}"):
+            return float(asdict(entry)[threshold.figure])
+    return None
+
+
+def load_points(
+    spec: LoadSpec,
+    stats: LoadStats,
+    endpoints: list[EndpointStats],
+    figures: dict[str, float],
+) -> tuple[float, list[ThresholdResult]]:
+    results = []
+    for threshold in spec.threshold:
+        value = figure_value(threshold, stats, endpoints, figures)
+        label = threshold.label or " ".join(filter(None, [threshold.figure, threshold.endpoint]))
+        results.append(
+            ThresholdResult(
+                figure=threshold.figure,
+                endpoint=threshold.endpoint,
+                label=label,
+                value=value,
+                good=threshold.good,
+                bad=threshold.bad,
+                fraction=round(curve(value, threshold.good, threshold.bad), 4),
+                gate=threshold.gate,
+                weight=threshold.weight,
+            )
+        )
+    if any(r.gate and r.fraction < 1.0 for r in results):
+        return 0.0, results
+    total_weight = sum(r.weight for r in results)
+    earned = sum(r.weight * r.fraction for r in results) / total_weight
+    return round(spec.points * earned, 4), results
+
+
+def total(points: list[float], max_score: float) -> float:
+    return round(max(0.0, min(max_score, sum(points))), 2)

@@ -1,0 +1,113 @@
+"""`labgrade selftest`: the grader proves itself by grading known submissions.
+
+Each lab's `variants/` holds submissions with the score range they must land in: the
+starter low, the reference full, partial fixes in between, alternative correct fixes
+full.  A variant may be a whole submission or files laid over the starter/solution.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.grade import GradeRequest, grade
+from grader.lab.discovery import Lab
+from grader.lab.manifest import ManifestError
+from grader.result import GradingResult
+
+EXPECT_FILE = "expect.toml"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    folder: Path
+    base: str | None
+    min_fraction: float
+    max_fraction: float
+    describes: str
+
+
+@dataclass
+class VariantOutcome:
+    lab: str
+    variant: Variant
+    result: GradingResult
+
+    @property
+    def fraction(self) -> float | None:
+        if self.result.score is None or self.result.max_score == 0:
+            return None
+        return self.result.score / self.result.max_score
+
+    @property
+    def ok(self) -> bool:
+        f = self.fraction
+        v = self.variant
+        return f is not None and v.min_fraction - 1e-9 <= f <= v.max_fraction + 1e-9
+
+
+def read_variant(folder: Path) -> Variant:
+    path = folder / EXPECT_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ManifestError(f"{path}: {exc}") from None
+    base = data.get("base")
+    if base not in (None, "starter", "solution"):
+        raise ManifestError(f'{path}: key \'base\': expected "starter" or "solution", got {base!r}')
+    for key in ("min_fraction", "max_fraction"):
+        if not isinstance(data.get(key), int | float) or not 0 <= data[key] <= 1:
+            raise ManifestError(f"{path}: key '{key}': expected a number between 0 and 1")
+    return Variant(
+        folder.name,
+        folder,
+        base,
+        float(data["min_fraction"]),
+        float(data["max_fraction"]),
+        str(data.get("describes", "")),
+    )
+
+
+def variants(lab: Lab) -> list[Variant]:
+    root = lab.path / "variants"
+    if not root.is_dir():
+        return []
+    return [read_variant(f) for f in sorted(root.iterdir()) if (f / EXPECT_FILE).is_file()]
+
+
+def materialize(lab: Lab, variant: Variant, into: Path) -> Path:
+    """The variant as one submission folder: its base with its own files laid over."""
+    target = into / variant.name
+    if variant.base is not None:
+        shutil.copytree(
+            lab.path / variant.base, target, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copytree(
+        variant.folder,
+        target,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(EXPECT_FILE, "__pycache__"),
+    )
+    return target
+
+
+def selftest(
+    labs: list[Lab], out_root: Path, on_result: Callable[[VariantOutcome], None]
+) -> list[VariantOutcome]:
+    outcomes = []
+    with tempfile.TemporaryDirectory(prefix="labgrade-selftest-") as scratch:
+        for lab in labs:
+            for variant in variants(lab):
+                submission = materialize(lab, variant, Path(scratch) / lab.id)
+                request = GradeRequest(
+                    lab=lab, submission=submission, out_dir=out_root / lab.id / variant.name
+                )
+                outcome = VariantOutcome(lab.id, variant, grade(request))
+                on_result(outcome)
+                outcomes.append(outcome)
+    return outcomes

@@ -1,0 +1,5 @@
+import time
+
+print("warming up forever", flush=True)
+while True:
+    time.sleep(1)
