@@ -26,7 +26,7 @@ def owner(nodeid: str, checks: list[CheckSpec]) -> CheckSpec | None:
     for check in checks:
         for selection in check.tests:
             sel = selection.rstrip("/")
-            contains = nodeid == sel or nodeid.startswith((sel + "::", sel + "/"))
+            contains = nodeid == sel or nodeid.startswith((sel + "::", sel + "/", sel + "["))
             if contains and (best is None or len(sel) > best[0]):
                 best = (len(sel), check)
     return best[1] if best else None

@@ -112,15 +112,27 @@ def down() -> bool:
         return False
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if _gone(pid):
             break
         time.sleep(0.1)
     else:
         os.killpg(pid, signal.SIGKILL)
     path.unlink(missing_ok=True)
     return True
+
+
+def _gone(pid: int) -> bool:
+    """True once the daemon has exited; reaps it when it is our own child (a zombie)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return True
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 def _serve(needs: list[str]) -> None:
@@ -130,6 +142,7 @@ def _serve(needs: list[str]) -> None:
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     services = start_services(needs)
     path = state_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         connections = {name: s.connection() for name, s in services.items()}
         path.write_text(json.dumps({"pid": os.getpid(), "services": connections}), encoding="utf-8")

@@ -178,7 +178,9 @@ def parse_manifest(path: Path) -> Manifest:
     try:
         return Manifest.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        # A typo shows up twice (unknown key, missing key): name the typo, it is the cause.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
         key = _key_path(first["loc"], raw)
         detail = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":

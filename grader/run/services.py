@@ -166,6 +166,7 @@ class StudentServices:
                 if proc is None or proc.poll() is not None:
                     code = proc.returncode if proc else None
                     self._note(slot, f"{describe_exit(code)} before it was ready")
+                    slot.stopped_by_grader = True  # accounted for: not "on its own" later
                     raise ServiceStartError(
                         f"service '{slot.spec.name}' {describe_exit(code)} before it was ready"
                     )
@@ -271,9 +272,11 @@ class StudentServices:
     def reports(self) -> list[ServiceLog]:
         logs = []
         for name, slot in self._slots.items():
-            logs.append(
-                ServiceLog(
-                    name=name, excerpt=tail(slot.log_path), exit_note="; ".join(slot.history)
+            history = list(slot.history)
+            if slot.log_path.exists() and slot.log_path.stat().st_size >= sandbox.LOG_LIMIT_BYTES:
+                history.append(
+                    f"its output reached the {sandbox.LOG_LIMIT_BYTES // 2**20} MB limit: "
+                    "later writes to stdout/stderr failed and were lost"
                 )
-            )
+            logs.append(ServiceLog(name, excerpt=tail(slot.log_path), exit_note="; ".join(history)))
         return logs

@@ -1,0 +1,36 @@
+"""The grader proves itself on every real lab: `labgrade selftest` for each lab.
+
+Each variant (starter, solution, partial fix, alternative fix) must land in its
+expected score range; the reference solution must score full marks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.lab.discovery import lab_folders, load_lab
+from grader.selftest import selftest, variants
+
+LABS = [folder for folder in lab_folders() if variants(load_lab(folder))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", LABS, ids=[f.name for f in LABS])
+def test_every_variant_lands_in_its_range(folder: Path, tmp_path: Path) -> None:
+    lab = load_lab(folder)
+    outcomes = selftest([lab], tmp_path, on_result=lambda _: None)
+    assert {o.variant.name for o in outcomes} >= {"starter", "solution", "partial", "alternative"}
+    report = {
+        o.variant.name: (o.result.status, o.result.score, o.result.max_score) for o in outcomes
+    }
+    assert all(o.ok for o in outcomes), f"variants outside their range: {report}"
+    solution = next(o for o in outcomes if o.variant.name == "solution")
+    assert solution.result.score == solution.result.max_score
+    starter = next(o for o in outcomes if o.variant.name == "starter")
+    assert starter.fraction is not None and starter.fraction <= 0.4
+
+
+def test_there_is_a_lab_to_selftest() -> None:
+    assert LABS, "no lab under labs/ has variants/: selftest would prove nothing"

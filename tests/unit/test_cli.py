@@ -1,0 +1,142 @@
+"""`labgrade` as a user runs it: exit codes and one-line errors on stderr."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TEST_LABS = REPO / "tests" / "labs"
+COUNTER_LAB = TEST_LABS / "00-counter"
+
+
+def labgrade(*args: str, labs: Path | None = TEST_LABS, cwd: Path = REPO):
+    env = dict(os.environ)
+    env.pop("LABGRADE_LABS", None)
+    if labs is not None:
+        env["LABGRADE_LABS"] = str(labs)
+    return subprocess.run(
+        [sys.executable, "-m", "grader.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected exactly one stderr line, got {lines!r}"
+    return lines[0]
+
+
+@pytest.fixture
+def broken_lab(tmp_path) -> Path:
+    folder = tmp_path / "00-counter"
+    shutil.copytree(COUNTER_LAB, folder, ignore=shutil.ignore_patterns("variants"))
+    manifest = folder / "lab.toml"
+    manifest.write_text(manifest.read_text().replace("users = 5", 'users = "five"'))
+    return folder
+
+
+def test_help_exits_zero():
+    run = labgrade("--help")
+    assert run.returncode == 0
+    for verb in ("grade", "check", "list", "lint", "selftest", "infra"):
+        assert verb in run.stdout
+    assert "Exit codes" in run.stdout
+
+
+def test_console_script_is_installed():
+    script = Path(sys.executable).parent / "labgrade"
+    assert script.is_file()
+    run = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and "labgrade" in run.stdout
+
+
+def test_no_verb_is_a_usage_error():
+    assert labgrade().returncode == 2
+
+
+@pytest.mark.parametrize("verb", ["lint", "check", "grade"])
+def test_malformed_manifest_is_one_line_naming_file_and_key(broken_lab, verb):
+    args = [verb, str(broken_lab)]
+    if verb == "grade":
+        args += ["--submission", str(broken_lab / "starter")]
+    run = labgrade(*args)
+    assert run.returncode == 2
+    line = one_line(run.stderr)
+    assert str(broken_lab / "lab.toml") in line
+    assert "load[0].users" in line
+    assert "Traceback" not in run.stderr
+
+
+def test_malformed_manifest_by_name_via_lint_all(broken_lab):
+    run = labgrade("lint", labs=broken_lab.parent)
+    assert run.returncode == 2
+    line = one_line(run.stderr)
+    assert str(broken_lab / "lab.toml") in line and "load[0].users" in line
+
+
+def test_unknown_lab_is_a_usage_error():
+    run = labgrade("check", "99")
+    assert run.returncode == 2
+    line = one_line(run.stderr)
+    assert "no lab '99'" in line and "00-counter" in line
+
+
+def test_grade_with_missing_submission_folder(tmp_path):
+    missing = tmp_path / "nowhere"
+    run = labgrade("grade", "00", "--submission", str(missing), "--out", str(tmp_path / "out"))
+    assert run.returncode == 2
+    line = one_line(run.stderr)
+    assert str(missing) in line and "not a folder" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_grade_requires_a_submission():
+    run = labgrade("grade", "00")
+    assert run.returncode == 2
+    assert "--submission" in run.stderr
+
+
+def test_lint_of_the_test_lab_is_ok():
+    run = labgrade("lint", str(COUNTER_LAB))
+    assert run.returncode == 0, run.stderr
+    assert "00-counter: ok" in run.stdout
+    assert run.stderr == ""
+
+
+def test_lint_with_problems_exits_one(tmp_path):
+    folder = tmp_path / "00-counter"
+    shutil.copytree(COUNTER_LAB, folder, ignore=shutil.ignore_patterns("variants"))
+    (folder / "load/locustfile.py").unlink()
+    run = labgrade("lint", str(folder))
+    assert run.returncode == 1
+    assert "load[0].locustfile" in one_line(run.stderr)
+
+
+def test_list_shows_the_labs():
+    run = labgrade("list")
+    assert run.returncode == 0
+    assert "00-counter" in run.stdout
+    assert "14 pts" in run.stdout
+
+
+def test_list_of_the_repository_labs():
+    run = labgrade("list", labs=None)
+    assert run.returncode == 0
+    assert run.stdout.strip(), "labgrade list printed nothing for the repository's labs"
+    assert "INVALID" not in run.stdout
+
+
+def test_list_marks_an_invalid_lab(broken_lab):
+    run = labgrade("list", labs=broken_lab.parent)
+    assert run.returncode == 0
+    assert "INVALID" in run.stdout and "load[0].users" in run.stdout
