@@ -20,12 +20,14 @@ from typing import Literal
 
 from grader import score
 from grader.checks.runner import run_checks
+from grader.infra.local import Infrastructure
 from grader.infra.provider import open_infrastructure
 from grader.infra.service import InfrastructureError
 from grader.lab.discovery import Lab
+from grader.lab.manifest import CheckSpec, LoadSpec
 from grader.load.runner import run_load
 from grader.report import write_reports
-from grader.result import CheckResult, GradingResult, LoadResult
+from grader.result import CheckResult, GradingResult, LoadResult, LoadStats
 from grader.run import sandbox
 from grader.run.context import RunContext
 from grader.run.control import ControlServer
@@ -96,7 +98,7 @@ def _empty_result(
     )
 
 
-def _selected(request: GradeRequest):
+def _selected(request: GradeRequest) -> tuple[list[CheckSpec], list[LoadSpec]]:
     manifest = request.lab.manifest
     checks = [c for c in manifest.check if request.mode == "grade" or not c.hidden]
     loads = manifest.load if request.with_load else []
@@ -184,7 +186,7 @@ def _grade_once(
 
 
 def _run_one_load(
-    load,
+    load: LoadSpec,
     services: StudentServices,
     context: RunContext,
     context_path: Path,
@@ -216,9 +218,7 @@ def _run_one_load(
     )
 
 
-def _failed_load(load, message: str) -> LoadResult:
-    from grader.result import LoadStats
-
+def _failed_load(load: LoadSpec, message: str) -> LoadResult:
     _, thresholds = score.load_points(load, LoadStats(), [], {})
     return LoadResult(
         name=load.name,
@@ -232,14 +232,14 @@ def _failed_load(load, message: str) -> LoadResult:
     )
 
 
-def _load_allowance(loads, mode: Mode) -> float:
+def _load_allowance(loads: list[LoadSpec], mode: Mode) -> float:
     return sum(
         (lo.smoke_duration_s if mode == "check" else lo.warmup_s + lo.duration_s) + 30
         for lo in loads
     )
 
 
-def _require_healthy(infra, during: str) -> None:
+def _require_healthy(infra: Infrastructure, during: str) -> None:
     broken = infra.unhealthy()
     if broken:
         raise InfrastructureError(f"{', '.join(broken)} stopped answering during {during}")
@@ -251,7 +251,7 @@ def _write_context(
     services: StudentServices,
     infra_env: dict[str, str],
     control: ControlServer,
-    checks,
+    checks: list[CheckSpec],
 ) -> Path:
     context = RunContext(
         run_id=run_id,

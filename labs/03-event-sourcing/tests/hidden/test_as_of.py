@@ -26,7 +26,7 @@ def _check(http, acc: str, events: list[dict], t: float) -> None:
     want = state_of(happened, acc)
     assert got == want, (
         f"GET /accounts/{{id}}?as_of={t:.0f} returned {got}, but the {len(happened)} event(s) "
-        f"with event_time <= {t:.0f} (of {len(events)} posted, some of them late) give {want}. "
+        f"with event_time <= {t:.0f} (of {len(events)} posted, not in time order) give {want}. "
         + CONCEPT
     )
 
@@ -51,7 +51,7 @@ def test_late_event_counts_at_its_event_time(services):
         _check(http, acc, events, t)
 
 
-def test_as_of_before_first_event_is_empty(services):
+def test_as_of_boundary_is_inclusive(services):
     http = client(services)
     acc = new_account("asof-empty")
     events = [{"account_id": acc, "type": "deposit", "amount": 700, "event_time": BASE + 500}]

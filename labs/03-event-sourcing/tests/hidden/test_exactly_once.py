@@ -25,9 +25,8 @@ from es_oracle import (
 )
 
 CONCEPT = (
-    "Keep the consumer's offset in the same SQLite transaction as the projection "
-    "(and on start assign() the partitions at the stored offsets, from the beginning "
-    "for an empty projection), so 'applied' and 'committed' can never disagree."
+    "Fix: write the consumer's offset in the same SQLite transaction as the projection, and "
+    "on start assign() the partitions at the stored offsets (from the beginning when empty)."
 )
 
 
@@ -40,11 +39,12 @@ def _accounts_state(http, accounts: list[str]) -> dict[str, dict | None]:
 
 
 def _describe(observed: dict, expected: dict) -> str:
-    wrong = [a for a in expected if observed.get(a) != expected[a]]
+    keys = sorted(set(observed) | set(expected))
+    wrong = [a for a in keys if observed.get(a) != expected.get(a)] or ["?"]
     a = wrong[0]
     return (
-        f"{len(wrong)} of {len(expected)} accounts differ, e.g. account {a}: the projection "
-        f"says {observed.get(a)}, a replay of the log says {expected[a]}"
+        f"{len(wrong)} of {len(keys)} accounts differ, e.g. {a}: projection "
+        f"{observed.get(a)}, replay of the log {expected.get(a)}"
     )
 
 
@@ -68,7 +68,7 @@ def _crash_and_recover(services, kafka, http, accounts: list[str], crash_after: 
     """Run `post()` while the projector is set to die after `crash_after` applies."""
     try:
         post()
-        code = services.wait_exit("projector", 20)
+        code = services.wait_exit("projector", 10)
         assert code is not None, (
             f"the projector was started with CRASH_AFTER_APPLIES={crash_after} and events "
             "were posted, but it never died: keep the crash_point() call (from ledger/crash.py) "
@@ -80,11 +80,10 @@ def _crash_and_recover(services, kafka, http, accounts: list[str], crash_after: 
     expected = {a: brief(s) for a, s in fold(log_events(kafka, set(accounts))).items()}
     observed = settle(lambda: _accounts_state(http, accounts), expected, stable_s=2.5)
     assert observed == expected, (
-        "after the projector was killed right after writing an event to the projection "
-        "and restarted, its state does not equal a replay of the log: "
+        "projector killed between projection write and offset commit, then restarted: "
         + _describe(observed, expected)
-        + ". Events written to SQLite but not yet committed to Kafka were applied again "
-        "(or events were skipped). " + CONCEPT
+        + ". Events were applied twice (or skipped). "
+        + CONCEPT
     )
 
 
@@ -92,7 +91,9 @@ def test_crash_between_apply_and_commit(services, kafka):
     http = client(services)
     accounts = [new_account("crash") for _ in range(3)]
     n_events, crash_after = 12, 5
-    services.restart("projector", env={"CRASH_AFTER_APPLIES": str(crash_after)})
+    # A projector that replays a backlog on start may die before its ready line: fine.
+    with contextlib.suppress(Exception):
+        services.restart("projector", env={"CRASH_AFTER_APPLIES": str(crash_after)})
 
     def post() -> None:
         t = time.time()
@@ -132,10 +133,9 @@ def test_rebuild_from_log_equals_live_projection(services, kafka):
         services.restart("projector")
         services.restart("api")
     assert rebuilt, (
-        "a projector started on an empty PROJECTION_DB projected nothing: it resumed from "
-        "the consumer group's committed offsets instead of the start of the log. "
-        "A projection is a cache of the log: an empty one must be rebuilt by replaying the "
-        "topic from the beginning. " + CONCEPT
+        "a projector started on an empty PROJECTION_DB projected nothing: it resumed at the "
+        "consumer group's committed offsets instead of the start of the log. An empty "
+        "projection must be rebuilt by replaying the topic from the beginning. " + CONCEPT
     )
     assert rebuilt == expected, (
         "replaying the topic into an empty PROJECTION_DB does not give a from-scratch fold "
