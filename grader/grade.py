@@ -23,7 +23,7 @@ from grader.checks.runner import run_checks
 from grader.infra.local import Infrastructure
 from grader.infra.provider import open_infrastructure
 from grader.infra.service import InfrastructureError
-from grader.lab.discovery import Lab
+from grader.lab.discovery import Lab, labs_root
 from grader.lab.manifest import CheckSpec, LoadSpec
 from grader.load.runner import run_load
 from grader.report import write_reports
@@ -131,6 +131,7 @@ def _grade_once(
                 open_infrastructure(request.infra, manifest.lab.infra, request.mode)
             )
             stack.callback(infra.drop_namespace, run_id)
+        policy = _sandbox_policy(request, workspace)
         services = StudentServices(
             manifest.service,
             submission_dir=workspace.submission,
@@ -139,12 +140,13 @@ def _grade_once(
             logs_dir=workspace.logs,
             infra_env=infra.environment(run_id),
             python=sys.executable,
+            policy=policy,
         )
         stack.callback(lambda: result.services.extend(services.reports()))
         stack.callback(services.stop_all)
         control = stack.enter_context(ControlServer(services))
         context_path = _write_context(
-            workspace, run_id, services, infra.environment(run_id), control, checks
+            workspace, run_id, services, infra.environment(run_id), control, checks, policy
         )
         context = RunContext.read(context_path)
         with timer.phase("services"):
@@ -245,6 +247,17 @@ def _require_healthy(infra: Infrastructure, during: str) -> None:
         raise InfrastructureError(f"{', '.join(broken)} stopped answering during {during}")
 
 
+def _sandbox_policy(request: GradeRequest, workspace: Workspace) -> sandbox.Policy:
+    """Student code sees its own copy and state; never tests, lab sources or results."""
+    request.out_dir.mkdir(parents=True, exist_ok=True)
+    hidden = [workspace.trusted, workspace.work, workspace.logs, request.out_dir.resolve()]
+    hidden += [labs_root(), request.lab.path]
+    return sandbox.Policy(
+        writable=(str(workspace.submission), str(workspace.state)),
+        hidden=tuple(str(p) for p in hidden),
+    )
+
+
 def _write_context(
     workspace: Workspace,
     run_id: str,
@@ -252,6 +265,7 @@ def _write_context(
     infra_env: dict[str, str],
     control: ControlServer,
     checks: list[CheckSpec],
+    policy: sandbox.Policy,
 ) -> Path:
     context = RunContext(
         run_id=run_id,
@@ -266,6 +280,8 @@ def _write_context(
         control_token=control.token,
         test_timeouts={sel: c.test_timeout_s for c in checks for sel in c.tests},
         results_path=str(workspace.work / "test-results.jsonl"),
+        sandbox_writable=list(policy.writable),
+        sandbox_hidden=list(policy.hidden),
     )
     return context.write(workspace.work / "context.json")
 

@@ -31,12 +31,14 @@ def call(context: RunContext, target: str, *args: Any, timeout_s: float = 20) ->
             cwd=submission,
             env=env,
             limits=sandbox.Limits(memory_mb=context.call_memory_mb),
+            policy=sandbox.Policy(tuple(context.sandbox_writable), tuple(context.sandbox_hidden)),
             timeout_s=timeout_s,
             input_bytes=request,
         )
     except subprocess.TimeoutExpired:
         raise StudentCallError(f"calling {target} did not return within {timeout_s:g} s") from None
-    for line in done.stdout.decode(errors="replace").splitlines():
+    # split("\n"), not splitlines(): the marker's record separator counts as a line break there.
+    for line in done.stdout.decode(errors="replace").split("\n"):
         if line.startswith(MARKER):
             reply = json.loads(line[len(MARKER) :])
             if reply["ok"]:

@@ -29,6 +29,8 @@ class RunContext:
     test_timeouts: dict[str, float] = field(default_factory=dict)
     results_path: str = ""
     call_memory_mb: int = 1024
+    sandbox_writable: list[str] = field(default_factory=list)
+    sandbox_hidden: list[str] = field(default_factory=list)
 
     @property
     def kafka_bootstrap(self) -> str:

@@ -1,23 +1,28 @@
 """The one seam through which every student process is started.
 
-Today it gives a process its own session (so the whole group can be stopped),
+Every student process gets its own session (so the whole group can be stopped),
 address-space, file-size and core limits, a scrubbed environment and captured
-output.  Stronger isolation (bubblewrap, network namespaces, containers) belongs
-here and nowhere else, so that no student process can bypass it.
+output.  Where bubblewrap is installed it also runs in a private filesystem view:
+everything read-only, its own code and state folders writable, and the hidden
+tests, the lab sources and the results folder not there at all; plus its own PID
+namespace, so nothing it forks outlives it.  Stronger isolation (a network
+namespace, containers) belongs here and nowhere else.
 """
 
 from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from grader.infra.processes import kill_group
 
 LOG_LIMIT_BYTES = 64 * 1024 * 1024
-"""A service that floods its output is stopped (SIGXFSZ) instead of filling the disk."""
+"""Output beyond this is refused (EFBIG) instead of filling the disk."""
 
 PASSED_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "HOME", "OPENBLAS_CORETYPE")
 
@@ -28,10 +33,54 @@ class Limits:
     file_bytes: int = LOG_LIMIT_BYTES
 
 
+@dataclass(frozen=True)
+class Policy:
+    """What a process may touch: all read-only but `writable`, never `hidden`.
+
+    `readable` re-exposes (read-only) a folder inside a hidden one: the instructor's
+    support services run from the trusted workspace through this same seam.
+    """
+
+    writable: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()
+    readable: tuple[str, ...] = ()
+
+
+@cache
+def bubblewrap() -> str | None:
+    """bwrap's path if it is installed and works here (it needs user namespaces or root)."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return None
+    probe = [
+        path,
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--unshare-pid",
+        "true",
+    ]
+    try:
+        ok = subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return path if ok else None
+
+
 def isolation_notes() -> list[str]:
+    if bubblewrap():
+        return [
+            "isolation: bubblewrap (read-only filesystem, hidden tests and results not "
+            "visible, own PID namespace), process group, memory and file-size limits; "
+            "network isolation is not enabled"
+        ]
     return [
-        "isolation: own process group, memory and file-size limits; "
-        "filesystem and network isolation are not enabled on this provider"
+        "isolation: own process group, memory and file-size limits; bubblewrap is not "
+        "installed, so filesystem isolation is off; network isolation is not enabled"
     ]
 
 
@@ -40,7 +89,30 @@ def base_environment() -> dict[str, str]:
     env = {k: os.environ[k] for k in PASSED_THROUGH_ENV if k in os.environ}
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # The memory limit is on address space, and glibc reserves 64 MB of it per thread
+    # arena: without this a threaded server fails to start threads long before using RAM.
+    env["MALLOC_ARENA_MAX"] = "2"
     return env
+
+
+def confined(argv: list[str], cwd: Path, policy: Policy) -> list[str]:
+    """argv wrapped in bubblewrap when it is available; unchanged otherwise."""
+    bwrap = bubblewrap()
+    if bwrap is None:
+        return argv
+    # No --die-with-parent: it ties the sandbox to the *thread* that started it, and
+    # services are restarted from short-lived control-server threads.  Clean-up is by
+    # process group, and the PID namespace takes every descendant down with it.
+    wrapped = [bwrap, "--unshare-pid", "--unshare-ipc"]
+    wrapped += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in policy.hidden:
+        if Path(path).is_dir():
+            wrapped += ["--tmpfs", path]
+    for path in policy.readable:
+        wrapped += ["--ro-bind", path, path]
+    for path in policy.writable:
+        wrapped += ["--bind", path, path]
+    return [*wrapped, "--chdir", str(cwd), "--", *argv]
 
 
 def _apply_limits(limits: Limits) -> None:
@@ -51,12 +123,18 @@ def _apply_limits(limits: Limits) -> None:
 
 
 def spawn(
-    argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path, limits: Limits
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log_path: Path,
+    limits: Limits,
+    policy: Policy,
 ) -> subprocess.Popen:
     """Start a student process in its own session with its output appended to log_path."""
     with log_path.open("ab") as log:
         return subprocess.Popen(
-            argv,
+            confined(argv, cwd, policy),
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -73,12 +151,13 @@ def run(
     cwd: Path,
     env: dict[str, str],
     limits: Limits,
+    policy: Policy,
     timeout_s: float,
     input_bytes: bytes | None = None,
 ) -> subprocess.CompletedProcess:
     """Run a student process to completion (a call into student code), group-killed after."""
     proc = subprocess.Popen(
-        argv,
+        confined(argv, cwd, policy),
         cwd=cwd,
         env=env,
         stdin=subprocess.PIPE,

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -84,10 +84,12 @@ class StudentServices:
         logs_dir: Path,
         infra_env: dict[str, str],
         python: str,
+        policy: sandbox.Policy,
     ) -> None:
         self._lock = threading.RLock()
         self._started_at = time.monotonic()
         self.state_dir = state_dir
+        self._policy = policy
         self._slots: dict[str, _Slot] = {}
         for spec in specs:
             cwd = submission_dir if spec.source == "submission" else support_dir
@@ -151,10 +153,16 @@ class StudentServices:
                 env=self._environment(slot, env),
                 log_path=slot.log_path,
                 limits=sandbox.Limits(memory_mb=slot.spec.memory_mb),
+                policy=self._policy_for(slot),
             )
             slot.stopped_by_grader = False
             self._note(slot, "started" + (f" with {sorted(env)} overridden" if env else ""))
         self._wait_ready(slot, log_offset)
+
+    def _policy_for(self, slot: _Slot) -> sandbox.Policy:
+        if slot.spec.source == "support":
+            return replace(self._policy, readable=(*self._policy.readable, str(slot.cwd)))
+        return self._policy
 
     def _wait_ready(self, slot: _Slot, log_offset: int) -> None:
         ready = slot.spec.ready
@@ -162,6 +170,11 @@ class StudentServices:
         pattern = re.compile(ready.log) if ready.log else None
         with httpx.Client(timeout=1.0) as client:
             while time.monotonic() < deadline:
+                # Probe before looking for an exit: a worker may say "ready" and crash at
+                # once (a fault injected by a test); it did become ready.
+                if self._probe(slot, client, pattern, log_offset):
+                    self._note(slot, "ready")
+                    return
                 proc = slot.proc
                 if proc is None or proc.poll() is not None:
                     code = proc.returncode if proc else None
@@ -170,9 +183,6 @@ class StudentServices:
                     raise ServiceStartError(
                         f"service '{slot.spec.name}' {describe_exit(code)} before it was ready"
                     )
-                if self._probe(slot, client, pattern, log_offset):
-                    self._note(slot, "ready")
-                    return
                 time.sleep(0.1)
         self._note(slot, f"not ready after {ready.timeout_s:g} s")
         self.stop(slot.spec.name)

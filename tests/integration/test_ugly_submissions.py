@@ -10,6 +10,7 @@ its student processes and its ports, recorded by wrapping the grader's own seams
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ EXPECTED_RANGE = {
     "hangs": (12 / 14 - 0.01, 12 / 14 + 0.01),
     "exits-mid-test": (10 / 14 - 0.01, 10 / 14 + 0.01),
     "floods": (12 / 14 - 0.01, 12 / 14 + 0.01),
+    "snoops": (1.0, 1.0),
 }
 
 
@@ -198,6 +200,19 @@ def test_floods_feedback_names_the_output_cap(run):
 
 
 # -- nothing left behind -----------------------------------------------------------
+
+
+def test_snooping_finds_no_hidden_test_and_forges_no_result(run):
+    if sandbox.bubblewrap() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install bubblewrap (.ci/run does): the sandbox is untested")
+        pytest.skip("bubblewrap is not installed: filesystem isolation is off on this machine")
+    log = (run.out / "00-counter" / "snoops" / "logs" / "counter.log").read_text()
+    hidden_line = "an accepted add was not counted exactly once"
+    assert hidden_line in (COUNTER_LAB / "tests" / "hidden" / "test_counting.py").read_text()
+    assert "SNOOPED" not in log and hidden_line not in log, "student code read a hidden test"
+    assert "forged" not in json.dumps(run.result("snoops")), "student code wrote a result"
+    assert run.result("snoops")["score"] == run.result("snoops")["max_score"]
 
 
 def test_workspaces_and_scratch_are_removed(run):
