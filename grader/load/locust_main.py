@@ -75,7 +75,9 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
     user_classes = load_user_classes(Path(plan["locustfile"]))
     if not user_classes:
         raise RuntimeError(f"{plan['locustfile']} defines no Locust User class")
-    env = Environment(user_classes=user_classes, events=events, host=plan["host"])
+    # stop_timeout: users finish the request in flight when the run ends, so a scenario
+    # knows which of its writes were accepted (a killed request is an unknown outcome).
+    env = Environment(user_classes=user_classes, events=events, host=plan["host"], stop_timeout=10)
     runner = env.create_local_runner()
     runner.start(plan["users"], spawn_rate=plan["spawn_rate"])
     gevent.sleep(plan["warmup_s"])
