@@ -255,6 +255,7 @@ def _sandbox_policy(request: GradeRequest, workspace: Workspace) -> sandbox.Poli
     return sandbox.Policy(
         writable=(str(workspace.submission), str(workspace.state)),
         hidden=tuple(str(p) for p in hidden),
+        readable=sandbox.runtime_paths(),
     )
 
 

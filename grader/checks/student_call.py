@@ -31,7 +31,11 @@ def call(context: RunContext, target: str, *args: Any, timeout_s: float = 20) ->
             cwd=submission,
             env=env,
             limits=sandbox.Limits(memory_mb=context.call_memory_mb),
-            policy=sandbox.Policy(tuple(context.sandbox_writable), tuple(context.sandbox_hidden)),
+            policy=sandbox.Policy(
+                writable=tuple(context.sandbox_writable),
+                hidden=tuple(context.sandbox_hidden),
+                readable=sandbox.runtime_paths(),
+            ),
             timeout_s=timeout_s,
             input_bytes=request,
         )

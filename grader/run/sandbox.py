@@ -15,6 +15,7 @@ import os
 import resource
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -71,6 +72,13 @@ def bubblewrap() -> str | None:
     return path if ok else None
 
 
+def runtime_paths() -> tuple[str, ...]:
+    """What every Python process needs even when it lives under /tmp (a CI checkout):
+    the interpreter's environment and the project (for the grader's call shim)."""
+    project = Path(__file__).resolve().parents[2]
+    return tuple(dict.fromkeys([sys.prefix, sys.base_prefix, str(project)]))
+
+
 def isolation_notes() -> list[str]:
     if bubblewrap():
         return [
@@ -105,11 +113,13 @@ def confined(argv: list[str], cwd: Path, policy: Policy) -> list[str]:
     # process group, and the PID namespace takes every descendant down with it.
     wrapped = [bwrap, "--unshare-pid", "--unshare-ipc"]
     wrapped += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    # Order matters: folders re-exposed under the private /tmp first, then hidden folders
+    # (which may lie inside them: the labs inside a checkout), then the writable ones.
+    for path in policy.readable:
+        wrapped += ["--ro-bind", path, path]
     for path in policy.hidden:
         if Path(path).is_dir():
             wrapped += ["--tmpfs", path]
-    for path in policy.readable:
-        wrapped += ["--ro-bind", path, path]
     for path in policy.writable:
         wrapped += ["--bind", path, path]
     return [*wrapped, "--chdir", str(cwd), "--", *argv]

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from confluent_kafka import Producer
+from hooks import before_add
 
 STATE = Path(os.environ["COUNTER_FILE"])
 TOPIC = os.environ["TOPIC_PREFIX"] + "adds"
@@ -44,6 +45,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         n = int(parse_qs(urlparse(self.path).query).get("n", ["1"])[0])
+        before_add(n)
         with lock:
             new_total = total() + n
             STATE.write_text(str(new_total))

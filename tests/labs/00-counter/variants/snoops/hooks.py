@@ -28,4 +28,8 @@ def snoop() -> None:
             print("could not write", target, exc, flush=True)
 
 
-snoop()
+snoop()  # at import, when the counter starts
+
+
+def before_add(n: int) -> None:
+    pass
