@@ -251,7 +251,7 @@ def _sandbox_policy(request: GradeRequest, workspace: Workspace) -> sandbox.Poli
     """Student code sees its own copy and state; never tests, lab sources or results."""
     request.out_dir.mkdir(parents=True, exist_ok=True)
     hidden = [workspace.trusted, workspace.work, workspace.logs, request.out_dir.resolve()]
-    hidden += [labs_root(), request.lab.path]
+    hidden += [labs_root(), request.lab.path, labs_root().parent / "grading"]
     return sandbox.Policy(
         writable=(str(workspace.submission), str(workspace.state)),
         hidden=tuple(str(p) for p in hidden),

@@ -2,10 +2,11 @@
 
 Every student process gets its own session (so the whole group can be stopped),
 address-space, file-size and core limits, a scrubbed environment and captured
-output.  Where bubblewrap is installed it also runs in a private filesystem view:
-everything read-only, its own code and state folders writable, and the hidden
-tests, the lab sources and the results folder not there at all; plus its own PID
-namespace, so nothing it forks outlives it.  Stronger isolation (a network
+output.  Where bubblewrap is installed it also runs in a private filesystem view: the
+operating system and the Python environment read-only, its own code and state
+folders writable, and nothing else (no hidden tests, lab sources, results, home
+folders or other checkouts); plus its own PID namespace, so nothing it forks
+outlives it.  Stronger isolation (a network
 namespace, containers) belongs here and nowhere else.
 """
 
@@ -24,6 +25,9 @@ from grader.infra.processes import kill_group
 
 LOG_LIMIT_BYTES = 64 * 1024 * 1024
 """Output beyond this is refused (EFBIG) instead of filling the disk."""
+
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+"""The operating system, read-only; everything else a student process sees is listed."""
 
 PASSED_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "HOME", "OPENBLAS_CORETYPE")
 
@@ -112,7 +116,13 @@ def confined(argv: list[str], cwd: Path, policy: Policy) -> list[str]:
     # services are restarted from short-lived control-server threads.  Clean-up is by
     # process group, and the PID namespace takes every descendant down with it.
     wrapped = [bwrap, "--unshare-pid", "--unshare-ipc"]
-    wrapped += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for folder in SYSTEM_FOLDERS:  # a whitelist: home folders, other checkouts, /work... absent
+        path = Path(folder)
+        if path.is_symlink():
+            wrapped += ["--symlink", os.readlink(path), folder]
+        elif path.is_dir():
+            wrapped += ["--ro-bind", folder, folder]
+    wrapped += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     # Order matters: folders re-exposed under the private /tmp first, then hidden folders
     # (which may lie inside them: the labs inside a checkout), then the writable ones.
     for path in policy.readable:
