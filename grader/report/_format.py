@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from grader.lab.manifest import LOAD_FIGURES
 from grader.result import CheckResult, GradingResult, LoadResult, TestOutcome, ThresholdResult
 
 #: Outcomes that cost the student points and deserve an explanation.
@@ -122,11 +123,12 @@ def gate_failed(threshold: ThresholdResult) -> bool:
 def threshold_target(threshold: ThresholdResult) -> str:
     """What a threshold measures: its endpoint (or all requests), plus the manifest's
     own label when it says more than the `figure endpoint` default does."""
-    where = threshold.endpoint or "all requests"
     default = {threshold.figure, " ".join(filter(None, [threshold.figure, threshold.endpoint]))}
-    if threshold.label and threshold.label not in default:
-        return f"{threshold.label} ({where})"
-    return where
+    label = threshold.label if threshold.label and threshold.label not in default else ""
+    if threshold.figure not in LOAD_FIGURES:  # the scenario's own figure: no endpoint
+        return label or "reported by the scenario"
+    where = threshold.endpoint or "all requests"
+    return f"{label} ({where})" if label else where
 
 
 def status_word(points: float, max_points: float) -> str:

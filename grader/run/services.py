@@ -39,15 +39,18 @@ def expand(template: str, values: dict[str, str]) -> str:
 def describe_exit(code: int | None) -> str:
     if code is None:
         return "still running"
+    if 128 < code <= 128 + 64:  # the sandbox's init reports death by signal N as 128 + N
+        return f"exited with code {code} ({_signal_name(code - 128)})"
     if code >= 0:
         return f"exited with code {code}"
-    sig = -code
-    if sig == signal.SIGXFSZ:
-        return "was stopped for writing more than 64 MB of output"
+    return f"was killed by {_signal_name(-code)}"
+
+
+def _signal_name(number: int) -> str:
     try:
-        return f"was killed by {signal.Signals(sig).name}"
+        return signal.Signals(number).name
     except ValueError:
-        return f"was killed by signal {sig}"
+        return f"signal {number}"
 
 
 def tail(path: Path, lines: int = EXCERPT_LINES, max_chars: int = 4000) -> str:
@@ -252,7 +255,11 @@ class StudentServices:
             code = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             return None
-        self._note(self._slot(name), describe_exit(code))
+        with self._lock:
+            slot = self._slot(name)
+            if not slot.stopped_by_grader:  # a test waited for this exit: note it once
+                self._note(slot, describe_exit(code))
+                slot.stopped_by_grader = True
         return code
 
     def is_running(self, name: str) -> bool:

@@ -224,7 +224,7 @@ def test_feedback_load_table_and_gate() -> None:
     text = feedback.render(_graded())
     assert "| figure | endpoint | value | good | bad | credit |" in text
     assert "| p95_ms | as-of query | 420 | 150 | 800 | 58.46% |" in text
-    gate_row = "| final_state_matches (gate) | final state equals accepted (all requests) |"
+    gate_row = "| final_state_matches (gate) | final state equals accepted |"
     assert gate_row + " 0 | 1 | 0 | 0% |" in text
     assert "**Gate not met:** `final_state_matches` for final state equals accepted" in text
     assert "ConnectionError: refused" in text
