@@ -281,6 +281,9 @@ def _write_context(
         control_token=control.token,
         test_timeouts={sel: c.test_timeout_s for c in checks for sel in c.tests},
         results_path=str(workspace.work / "test-results.jsonl"),
+        fault_token=services.fault_token,
+        check_selections={c.name: list(c.tests) for c in checks},
+        check_faults={c.name: [f.model_dump() for f in c.fault] for c in checks if c.fault},
         sandbox_writable=list(policy.writable),
         sandbox_hidden=list(policy.hidden),
     )

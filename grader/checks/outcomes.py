@@ -35,7 +35,7 @@ def crash_message(report: pytest.TestReport) -> str:
         return "the test ran out of time: a request or a wait did not finish"
     kind, _, rest = text.partition(": ")
     short_kind = kind.rsplit(".", 1)[-1]
-    if short_kind == "AssertionError" or short_kind == "StudentCallError":
+    if short_kind in ("AssertionError", "StudentCallError", "FaultSwitchError"):
         text = rest
     elif short_kind in FRIENDLY_ERRORS:
         text = f"{FRIENDLY_ERRORS[short_kind]} ({rest.strip()[:200]})"

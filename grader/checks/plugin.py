@@ -17,7 +17,9 @@ import pytest
 
 from grader.checks.kafka_access import KafkaAccess
 from grader.checks.outcomes import summarize_reports
+from grader.checks.selection import owner_name
 from grader.run.context import RunContext
+from grader.run.faults import RemoteFaults
 from grader.run.remote import RemoteServices
 
 _reports: dict[str, list[pytest.TestReport]] = {}
@@ -32,6 +34,7 @@ _CONTEXT = pytest.StashKey[RunContext]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_CONTEXT] = RunContext.from_environment()
+    config.stash[_FAULTS] = _CheckFaults(config.stash[_CONTEXT])
     try:
         from hypothesis import HealthCheck, settings
 
@@ -75,6 +78,43 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         )
 
 
+class _CheckFaults:
+    """Holds a check group's declared faults ([[check.fault]]) while its tests run."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.remote = RemoteFaults(context)
+        self.active: str | None = None
+
+    def enter(self, nodeid: str) -> None:
+        group = owner_name(nodeid, self.context.check_selections)
+        if group == self.active:
+            return
+        self.leave()
+        self.active = group
+        for fault in self.context.check_faults.get(group or "", []):
+            fault = dict(fault)
+            self.remote.set(fault.pop("service"), **fault)
+
+    def leave(self) -> None:
+        for fault in self.context.check_faults.get(self.active or "", []):
+            self.remote.clear(fault["service"])
+        self.active = None
+
+
+_FAULTS = pytest.StashKey[_CheckFaults]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.config.stash[_FAULTS].enter(item.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _FAULTS in session.config.stash:
+        session.config.stash[_FAULTS].leave()
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _reports.setdefault(report.nodeid, []).append(report)
 
@@ -105,6 +145,11 @@ def kafka(run_context: RunContext) -> KafkaAccess:
     if not run_context.kafka_bootstrap:
         pytest.fail("this lab's manifest does not ask for kafka (add it to [lab] infra)")
     return KafkaAccess(run_context.kafka_bootstrap, run_context.topic_prefix)
+
+
+@pytest.fixture(scope="session")
+def faults(run_context: RunContext) -> RemoteFaults:
+    return RemoteFaults(run_context)
 
 
 @pytest.fixture(scope="session")

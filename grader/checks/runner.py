@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from grader.checks.selection import owner_name
 from grader.infra.processes import stop_group
 from grader.lab.manifest import CheckSpec
 from grader.result import TestOutcome
@@ -22,14 +23,8 @@ PYTEST_INI = "[pytest]\naddopts =\nconsider_namespace_packages = false\n"
 
 def owner(nodeid: str, checks: list[CheckSpec]) -> CheckSpec | None:
     """The check whose most specific selection contains this test."""
-    best: tuple[int, CheckSpec] | None = None
-    for check in checks:
-        for selection in check.tests:
-            sel = selection.rstrip("/")
-            contains = nodeid == sel or nodeid.startswith((sel + "::", sel + "/", sel + "["))
-            if contains and (best is None or len(sel) > best[0]):
-                best = (len(sel), check)
-    return best[1] if best else None
+    name = owner_name(nodeid, {check.name: check.tests for check in checks})
+    return next((check for check in checks if check.name == name), None)
 
 
 def run_checks(

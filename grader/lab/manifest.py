@@ -67,6 +67,16 @@ class ServiceSpec(_Strict):
     needs_port: bool = True
 
 
+class SwitchFault(_Strict):
+    """A support service's switches, flipped for a whole check group."""
+
+    service: Name
+    latency_ms: Annotated[float, Field(ge=0)] = 0
+    error_rate: Annotated[float, Field(ge=0, le=1)] = 0
+    error_status: Annotated[int, Field(ge=400, le=599)] = 503
+    outage: bool = False
+
+
 class CheckSpec(_Strict):
     name: Name
     title: str
@@ -76,6 +86,7 @@ class CheckSpec(_Strict):
     hidden: bool = True
     visibility: Literal["hidden", "after_due_date", "after_published", "visible"] | None = None
     test_timeout_s: PositiveSeconds = 60
+    fault: list[SwitchFault] = []
 
     @property
     def gradescope_visibility(self) -> str:
@@ -107,10 +118,31 @@ class Threshold(_Strict):
         return self
 
 
+PROCESS_ACTIONS = ("kill", "stop", "start", "restart", "kill-restart")
+SWITCH_ACTIONS = ("latency", "errors", "outage", "clear")
+
+
 class Fault(_Strict):
+    """Injected at `at_s` seconds into a load run's measured part.
+
+    Process actions act on any service; switch actions (latency, errors, outage,
+    clear) flip a support service's switches and replace its previous fault.
+    """
+
     at_s: Annotated[float, Field(ge=0)]
     service: Name
-    action: Literal["kill", "stop", "start", "restart", "kill-restart"]
+    action: Literal["kill", "stop", "start", "restart", "kill-restart", *SWITCH_ACTIONS]
+    latency_ms: Annotated[float, Field(ge=0)] = 0
+    error_rate: Annotated[float, Field(ge=0, le=1)] = 0
+    error_status: Annotated[int, Field(ge=400, le=599)] = 503
+
+    @model_validator(mode="after")
+    def _has_its_parameter(self) -> Fault:
+        if self.action == "latency" and self.latency_ms <= 0:
+            raise ValueError('action "latency" needs latency_ms > 0')
+        if self.action == "errors" and self.error_rate <= 0:
+            raise ValueError('action "errors" needs error_rate in (0, 1]')
+        return self
 
 
 class LoadSpec(_Strict):
@@ -142,13 +174,21 @@ class Manifest(_Strict):
             if duplicates:
                 raise ValueError(f"duplicate {kind} name(s): {', '.join(duplicates)}")
         known = {s.name for s in self.service}
-        for load in self.load:
-            for fault in load.fault:
-                if fault.service not in known:
-                    raise ValueError(
-                        f"load '{load.name}' injects a fault into unknown service "
-                        f"'{fault.service}' (known: {', '.join(sorted(known)) or 'none'})"
-                    )
+        support = {s.name for s in self.service if s.source == "support"}
+        switched = [(f"load '{lo.name}'", f) for lo in self.load for f in lo.fault]
+        switched += [(f"check '{c.name}'", f) for c in self.check for f in c.fault]
+        for where, fault in switched:
+            if fault.service not in known:
+                raise ValueError(
+                    f"{where} injects a fault into unknown service "
+                    f"'{fault.service}' (known: {', '.join(sorted(known)) or 'none'})"
+                )
+            is_switch = isinstance(fault, SwitchFault) or fault.action in SWITCH_ACTIONS
+            if is_switch and fault.service not in support:
+                raise ValueError(
+                    f"{where} flips switches of '{fault.service}', which is not a support "
+                    'service (source = "support"): only those carry the grader\'s switches'
+                )
         return self
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from grader.run.context import RunContext
+from grader.run.faults import RemoteFaults
 from grader.run.remote import RemoteServices
 
 
@@ -19,6 +20,11 @@ def url(name: str) -> str:
 
 def services() -> RemoteServices:
     return RemoteServices(_run())
+
+
+def faults() -> RemoteFaults:
+    """The support services' switches: set latency, errors, outages; read call counts."""
+    return RemoteFaults(_run())
 
 
 def __getattr__(name: str) -> str:

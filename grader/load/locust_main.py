@@ -21,7 +21,7 @@ from locust import events
 from locust.env import Environment
 
 from grader.load import figures
-from grader.load.context import services
+from grader.load.context import faults, services
 
 
 def load_user_classes(locustfile: Path) -> list[type[locust.User]]:
@@ -55,8 +55,17 @@ def entry_stats(entry: Any, seconds: float) -> dict[str, float]:
 def inject(fault: dict[str, Any], log: list[str], started: float) -> None:
     action, name = fault["action"], fault["service"]
     remote = services()
+    switches = faults()
     try:
-        if action == "kill":
+        if action == "latency":
+            switches.set(name, latency_ms=fault["latency_ms"])
+        elif action == "errors":
+            switches.set(name, error_rate=fault["error_rate"], error_status=fault["error_status"])
+        elif action == "outage":
+            switches.set(name, outage=True)
+        elif action == "clear":
+            switches.clear(name)
+        elif action == "kill":
             remote.kill(name)
         elif action == "stop":
             remote.stop(name)

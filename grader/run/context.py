@@ -29,6 +29,9 @@ class RunContext:
     test_timeouts: dict[str, float] = field(default_factory=dict)
     results_path: str = ""
     call_memory_mb: int = 1024
+    fault_token: str = ""
+    check_selections: dict[str, list[str]] = field(default_factory=dict)
+    check_faults: dict[str, list[dict]] = field(default_factory=dict)
     sandbox_writable: list[str] = field(default_factory=list)
     sandbox_hidden: list[str] = field(default_factory=list)
 

@@ -123,13 +123,19 @@ def confined(argv: list[str], cwd: Path, policy: Policy) -> list[str]:
         elif path.is_dir():
             wrapped += ["--ro-bind", folder, folder]
     wrapped += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    # Order matters: folders re-exposed under the private /tmp first, then hidden folders
-    # (which may lie inside them: the labs inside a checkout), then the writable ones.
+    # Order matters: readable folders first, then hidden ones (which may lie inside them:
+    # the labs inside a checkout), then readable folders inside hidden ones (a support
+    # service's code inside the trusted workspace), then the writable ones.
+    hidden = [Path(p) for p in policy.hidden]
+    re_exposed = [p for p in policy.readable if any(Path(p).is_relative_to(h) for h in hidden)]
     for path in policy.readable:
+        if path not in re_exposed:
+            wrapped += ["--ro-bind", path, path]
+    for path in hidden:
+        if path.is_dir():
+            wrapped += ["--tmpfs", str(path)]
+    for path in re_exposed:
         wrapped += ["--ro-bind", path, path]
-    for path in policy.hidden:
-        if Path(path).is_dir():
-            wrapped += ["--tmpfs", path]
     for path in policy.writable:
         wrapped += ["--bind", path, path]
     return [*wrapped, "--chdir", str(cwd), "--", *argv]

@@ -8,6 +8,7 @@ feedback about how a service ended all live in one place.
 from __future__ import annotations
 
 import re
+import secrets
 import signal
 import subprocess
 import threading
@@ -22,6 +23,7 @@ from grader.infra.processes import kill_group, stop_group
 from grader.lab.manifest import ServiceSpec
 from grader.result import ServiceLog
 from grader.run import sandbox
+from grader.support.faults import TOKEN_ENV
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 EXCERPT_LINES = 25
@@ -92,6 +94,7 @@ class StudentServices:
         self._lock = threading.RLock()
         self._started_at = time.monotonic()
         self.state_dir = state_dir
+        self.fault_token = secrets.token_urlsafe(24)
         self._policy = policy
         self._slots: dict[str, _Slot] = {}
         for spec in specs:
@@ -137,6 +140,8 @@ class StudentServices:
         if slot.port is not None:
             env["PORT"] = str(slot.port)
         env |= {k: expand(v, values) for k, v in slot.spec.env.items()}
+        if slot.spec.source == "support":  # the grader's switches: never the student's
+            env[TOKEN_ENV] = self.fault_token
         env |= overrides or {}
         return env
 

@@ -173,3 +173,25 @@ def test_several_problems_are_counted_on_the_one_line(tmp_path):
     text = LAB.replace('title = "Demo"\n', "").replace("lesson = 1", "lesson = 0")
     message = error_of(write(tmp_path, text))
     assert "(and 1 more problem)" in message
+
+
+SUPPORT_SERVICE = """
+[[service]]
+name = "upstream"
+source = "support"
+command = ["{python}", "upstream.py"]
+ready = { tcp = true }
+"""
+
+
+def test_switch_faults_must_target_a_support_service(tmp_path):
+    fault = '\n[[check.fault]]\nservice = "api"\nlatency_ms = 100\n'
+    faulty = LAB + SERVICE + CHECK % "slow" + fault
+    message = error_of(write(tmp_path, faulty))
+    assert "not a support service" in message
+
+
+def test_a_latency_fault_needs_its_latency(tmp_path):
+    fault = '\n[[load.fault]]\nat_s = 1\nservice = "upstream"\naction = "latency"\n'
+    lab = LAB + SERVICE + SUPPORT_SERVICE + LOAD % ("10", "150") + fault
+    assert "needs latency_ms > 0" in error_of(write(tmp_path, lab))

@@ -1,0 +1,1 @@
+"""Code the grader lends to instructor-written support services (never to students)."""
