@@ -133,6 +133,29 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from grader.grade import calibrate_lab
+    from grader.load.calibration import cache_path, needs_calibration
+    from grader.report._format import fmt_num
+
+    lab = _lab(args.lab)
+    if not needs_calibration(lab):
+        print(f"{lab.id} has no relative load threshold: nothing to calibrate")
+        return EXIT_OK
+    if not (lab.path / lab.manifest.lab.reference_dir).is_dir():
+        raise UsageError(f"{lab.id} has no {lab.manifest.lab.reference_dir}/ to calibrate with")
+    found = calibrate_lab(lab)
+    for load in lab.manifest.load:
+        for threshold in load.threshold:
+            if threshold.relative is None:
+                continue
+            measured = found.for_load(load.name).get(threshold.key)
+            shown = "not measured" if measured is None else fmt_num(measured)
+            print(f"{load.name:<20} {threshold.key:<30} reference {shown}")
+    print(f"cached in {cache_path(lab)}")
+    return EXIT_OK
+
+
 def cmd_infra(args: argparse.Namespace) -> int:
     from grader.infra import session
 
@@ -198,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     st = verb("selftest", cmd_selftest, "grade every variant of each lab and check its score range")
     st.add_argument("labs", nargs="*", metavar="LAB")
     st.add_argument("--out", default="grading/selftest", metavar="DIR", help="report folder root")
+    cal = verb("calibrate", cmd_calibrate, "measure the reference solution's load figures here")
+    cal.add_argument("lab", metavar="LAB")
     infra = verb("infra", cmd_infra, "keep a lab's infrastructure running while you work")
     infra.add_argument("action", choices=["up", "status", "down"])
     infra.add_argument(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -25,6 +26,8 @@ from grader.infra.provider import open_infrastructure
 from grader.infra.service import InfrastructureError
 from grader.lab.discovery import Lab, labs_root
 from grader.lab.manifest import CheckSpec, LoadSpec
+from grader.load import calibration
+from grader.load.calibration import Calibration, needs_calibration
 from grader.load.runner import run_load
 from grader.report import write_reports
 from grader.result import CheckResult, GradingResult, LoadResult, LoadStats
@@ -47,6 +50,8 @@ class GradeRequest:
     mode: Mode = "grade"
     with_load: bool = True
     infra: str = "local"
+    calibrating: bool = False
+    """A reference run for calibration: load checks only, no calibration of its own."""
 
 
 def _say(message: str) -> None:
@@ -57,20 +62,78 @@ def grade(request: GradeRequest, progress: Callable[[str], None] = _say) -> Grad
     """Grade once, retrying the whole run when infrastructure (not the student) failed."""
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     failure = ""
+    timer = PhaseTimer(on_phase=lambda name: progress(f"{name}..."))
+    with timer.phase("calibrate"):
+        calibration, calibration_note = _calibration(request, progress)
     for attempt in range(1, INFRA_ATTEMPTS + 1):
-        timer = PhaseTimer(on_phase=lambda name: progress(f"{name}..."))
         try:
-            result = _grade_once(request, timer, progress)
+            result = _grade_once(request, timer, progress, calibration)
         except InfrastructureError as exc:
             failure = str(exc)
             progress(f"infrastructure failed (attempt {attempt}/{INFRA_ATTEMPTS}): {failure}")
+            timer = PhaseTimer(on_phase=lambda name: progress(f"{name}..."))
             continue
         result.started_at = started_at
+        if calibration_note:
+            result.notes.append(calibration_note)
         return _finish(request, result, timer)
     result = _empty_result(request, "infrastructure_error")
     result.error = f"infrastructure failed {INFRA_ATTEMPTS} times: {failure}"
     result.started_at = started_at
     return _finish(request, result, PhaseTimer())
+
+
+def _calibration(
+    request: GradeRequest, progress: Callable[[str], None]
+) -> tuple[Calibration | None, str]:
+    """The reference's figures on this machine for relative thresholds, and a note."""
+    lab = request.lab
+    if request.calibrating or not request.with_load or not needs_calibration(lab):
+        return None, ""
+    found = calibration.cached(lab)
+    if found is None and request.mode == "grade":
+        if not (lab.path / lab.manifest.lab.reference_dir).is_dir():
+            return None, "no reference solution here: load thresholds use their absolute bounds"
+        progress(
+            f"calibrating against the reference solution ({calibration.RUNS} load runs, "
+            "once per machine)..."
+        )
+        found = calibrate_lab(lab, progress)
+    if found is None:
+        return None, "no calibration on this machine: load thresholds use their absolute bounds"
+    return found, (
+        f"load thresholds marked relative are multiples of the reference solution's figures "
+        f"measured on this machine (median of {found.runs} runs, calibration {found.key})"
+    )
+
+
+def calibrate_lab(lab: Lab, progress: Callable[[str], None] = _say) -> Calibration:
+    """Measure the reference solution's load figures on this machine and cache them."""
+
+    def measure() -> dict[str, dict[str, float | None]]:
+        with tempfile.TemporaryDirectory(prefix="labgrade-calibrate-") as out:
+            request = GradeRequest(
+                lab=lab,
+                submission=lab.path / lab.manifest.lab.reference_dir,
+                out_dir=Path(out),
+                calibrating=True,
+            )
+            result = grade(request, progress=lambda _: None)
+        if result.status != "graded":
+            raise InfrastructureError(f"calibration run failed: {result.error}")
+        specs = {load.name: load for load in lab.manifest.load}
+        return {
+            load.name: {
+                t.key: score.figure_value(t, load.stats, load.endpoints, load.figures)
+                for t in specs[load.name].threshold
+                if t.relative
+            }
+            for load in result.loads
+        }
+
+    found = calibration.calibrate(lab, measure)
+    progress(f"calibrated {lab.id}: {found.figures}")
+    return found
 
 
 def _finish(request: GradeRequest, result: GradingResult, timer: PhaseTimer) -> GradingResult:
@@ -101,6 +164,8 @@ def _empty_result(
 def _selected(request: GradeRequest) -> tuple[list[CheckSpec], list[LoadSpec]]:
     manifest = request.lab.manifest
     checks = [c for c in manifest.check if request.mode == "grade" or not c.hidden]
+    if request.calibrating:
+        checks = []
     loads = manifest.load if request.with_load else []
     return checks, loads
 
@@ -111,7 +176,10 @@ def _max_score(request: GradeRequest) -> float:
 
 
 def _grade_once(
-    request: GradeRequest, timer: PhaseTimer, progress: Callable[[str], None]
+    request: GradeRequest,
+    timer: PhaseTimer,
+    progress: Callable[[str], None],
+    reference: Calibration | None,
 ) -> GradingResult:
     lab, manifest = request.lab, request.lab.manifest
     checks, loads = _selected(request)
@@ -175,8 +243,11 @@ def _grade_once(
             )
         with timer.phase("load"):
             for load in loads:
+                figures = reference.for_load(load.name) if reference else {}
                 result.loads.append(
-                    _run_one_load(load, services, context, context_path, workspace, request.mode)
+                    _run_one_load(
+                        load, services, context, context_path, workspace, request.mode, figures
+                    )
                 )
         _require_healthy(infra, "the load run")
         with timer.phase("teardown"):
@@ -194,6 +265,7 @@ def _run_one_load(
     context_path: Path,
     workspace: Workspace,
     mode: Mode,
+    reference: dict[str, float],
 ) -> LoadResult:
     for name in services.names:
         if not services.is_running(name):  # a check may have left a service stopped
@@ -204,7 +276,7 @@ def _run_one_load(
     run = run_load(load, context, context_path, workspace.work, smoke=mode == "check")
     if run.crashed:
         return _failed_load(load, "the load run failed: " + run.crashed.strip().splitlines()[-1])
-    points, thresholds = score.load_points(load, run.stats, run.endpoints, run.figures)
+    points, thresholds = score.load_points(load, run.stats, run.endpoints, run.figures, reference)
     return LoadResult(
         name=load.name,
         title=load.title,

@@ -70,6 +70,8 @@ class ThresholdResult:
     fraction: float
     gate: bool
     weight: float
+    reference: float | None = None
+    """The reference solution's figure on this machine, when the bounds are relative to it."""
 
 
 @dataclass

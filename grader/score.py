@@ -44,27 +44,41 @@ def figure_value(
     return None
 
 
+def bounds(threshold: Threshold, reference: dict[str, float]) -> tuple[float, float, float | None]:
+    """(good, bad, reference figure): relative bounds scaled by the reference solution's
+    figure when it was calibrated on this machine, else the absolute bounds."""
+    measured = reference.get(threshold.key)
+    if threshold.relative is None or measured is None or measured <= 0:
+        return threshold.good, threshold.bad, None
+    relative = threshold.relative
+    return round(relative.good * measured, 3), round(relative.bad * measured, 3), measured
+
+
 def load_points(
     spec: LoadSpec,
     stats: LoadStats,
     endpoints: list[EndpointStats],
     figures: dict[str, float],
+    reference: dict[str, float] | None = None,
 ) -> tuple[float, list[ThresholdResult]]:
+    """`reference`: the reference solution's figures on this machine, by threshold key."""
     results = []
     for threshold in spec.threshold:
         value = figure_value(threshold, stats, endpoints, figures)
         label = threshold.label or " ".join(filter(None, [threshold.figure, threshold.endpoint]))
+        good, bad, measured = bounds(threshold, reference or {})
         results.append(
             ThresholdResult(
                 figure=threshold.figure,
                 endpoint=threshold.endpoint,
                 label=label,
                 value=value,
-                good=threshold.good,
-                bad=threshold.bad,
-                fraction=round(curve(value, threshold.good, threshold.bad), 4),
+                good=good,
+                bad=bad,
+                fraction=round(curve(value, good, bad), 4),
                 gate=threshold.gate,
                 weight=threshold.weight,
+                reference=measured,
             )
         )
     if any(r.gate and r.fraction < 1.0 for r in results):

@@ -70,6 +70,8 @@ def resolve_lab(ref: str) -> Lab:
     if len(matches) == 1:
         return load_lab(matches[0])
     known = ", ".join(f.name for f in folders) or "none"
+    if len(matches) > 1:
+        raise LabNotFound(f"'{ref}' matches {', '.join(m.name for m in matches)}: name one")
     if as_path.exists():
         raise LabNotFound(f"{ref} is not a lab folder (it has no lab.toml)")
     raise LabNotFound(f"no lab '{ref}' (labs: {known})")

@@ -37,6 +37,8 @@ class LabInfo(_Strict):
     time_limit_s: PositiveSeconds = 600
     infra: list[Literal["kafka", "mlflow", "kubernetes"]] = []
     submission_dir: str = "starter"
+    reference_dir: str = "solution"
+    """The reference submission: relative load thresholds are calibrated against it."""
 
 
 class Readiness(_Strict):
@@ -95,6 +97,23 @@ class CheckSpec(_Strict):
         return "after_published" if self.hidden else "visible"
 
 
+class RelativeBounds(_Strict):
+    """Bounds as multiples of the reference solution's figure on the same machine.
+
+    Where a calibration exists (`labgrade calibrate`, cached per machine), these
+    replace the absolute `good`/`bad`, so a slow runner is not a failing student.
+    """
+
+    good: Annotated[float, Field(gt=0)]
+    bad: Annotated[float, Field(gt=0)]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> RelativeBounds:
+        if self.good == self.bad:
+            raise ValueError("good and bad must differ")
+        return self
+
+
 class Threshold(_Strict):
     """A load figure scored on a linear curve: full credit at `good`, none at `bad`.
 
@@ -110,12 +129,22 @@ class Threshold(_Strict):
     weight: Annotated[float, Field(gt=0)] = 1.0
     gate: bool = False
     label: str | None = None
+    relative: RelativeBounds | None = None
 
     @model_validator(mode="after")
     def _distinct_bounds(self) -> Threshold:
         if self.good == self.bad:
             raise ValueError("good and bad must differ (they are the two ends of the curve)")
+        if self.relative is not None and (self.relative.good < self.relative.bad) != (
+            self.good < self.bad
+        ):
+            raise ValueError("relative bounds must run the same way as good and bad")
         return self
+
+    @property
+    def key(self) -> str:
+        """How calibration names this threshold's figure."""
+        return f"{self.figure}@{self.endpoint}" if self.endpoint else self.figure
 
 
 PROCESS_ACTIONS = ("kill", "stop", "start", "restart", "kill-restart")

@@ -144,6 +144,8 @@ def threshold_table(thresholds: list[ThresholdResult]) -> str:
     for t in thresholds:
         figure = t.figure + (" (gate)" if t.gate else "")
         value = "not measured" if t.value is None else fmt_num(t.value)
+        if t.reference is not None:  # relative bounds: say what they are relative to
+            figure += f" (reference solution here: {fmt_num(t.reference)})"
         rows.append(
             f"| {_cell(figure)} | {_cell(threshold_target(t))} | {value} | {fmt_num(t.good)} "
             f"| {fmt_num(t.bad)} | {fmt_num(t.fraction * 100)}% |"

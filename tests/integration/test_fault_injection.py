@@ -1,4 +1,4 @@
-"""Fault injection end to end on tests/labs/00-relay: a support service carries the
+"""Fault injection end to end on tests/labs/99-relay: a support service carries the
 grader's switches; a check group holds a declared fault for its tests; tests flip
 switches through the `faults` fixture; a load run flips them at given seconds."""
 
@@ -11,7 +11,7 @@ import pytest
 from grader.lab.discovery import load_lab
 from grader.selftest import selftest
 
-RELAY_LAB = Path(__file__).resolve().parents[1] / "labs" / "00-relay"
+RELAY_LAB = Path(__file__).resolve().parents[1] / "labs" / "99-relay"
 
 
 @pytest.fixture(scope="module")

@@ -36,8 +36,8 @@ def test_resolve_by_path(counter_lab_path, monkeypatch, tmp_path):
 
 def test_unknown_lab_lists_known_labs(test_labs_root):
     with pytest.raises(LabNotFound) as info:
-        resolve_lab("99")
-    assert "no lab '99'" in str(info.value)
+        resolve_lab("77")
+    assert "no lab '77'" in str(info.value)
     assert "00-counter" in str(info.value)
 
 

@@ -174,3 +174,32 @@ def test_total_is_clamped_and_rounded():
     assert score.total([3.333, 3.333], 10) == 6.67
     assert score.total([8, 8], 10) == 10
     assert score.total([-5, 1], 10) == 0
+
+
+def test_relative_bounds_scale_with_the_reference():
+    from grader.lab.manifest import Threshold
+    from grader.score import bounds
+
+    threshold = Threshold(figure="p95_ms", good=200, bad=1000, relative={"good": 3.0, "bad": 12.0})
+    assert bounds(threshold, {"p95_ms": 40.0}) == (120.0, 480.0, 40.0)
+    assert bounds(threshold, {}) == (200, 1000, None), "no calibration: absolute bounds"
+    assert bounds(threshold, {"p95_ms": 0.0}) == (200, 1000, None), (
+        "a zero reference scales nothing"
+    )
+
+
+def test_relative_bounds_must_run_the_same_way():
+    from pydantic import ValidationError
+
+    from grader.lab.manifest import Threshold
+
+    with pytest.raises(ValidationError, match="same way"):
+        Threshold(figure="rps", good=100, bad=10, relative={"good": 0.2, "bad": 0.9})
+
+
+def test_calibration_keeps_the_median_of_runs_that_measured():
+    from grader.load.calibration import median_figures
+
+    runs = [{"load": {"p95_ms": 10.0}}, {"load": {"p95_ms": 30.0}}, {"load": {"p95_ms": None}}]
+    runs.append({"load": {"p95_ms": 20.0}})
+    assert median_figures(runs) == {"load": {"p95_ms": 20.0}}
