@@ -7,7 +7,7 @@ of them.  The script grades one submission several times through the same
 in `result.json`), then starts each infrastructure service on its own to separate
 "the broker is slow to come up" from "the lab is slow to grade".
 
-    python bench/grade_bench.py [--lab 03] [--submission PATH] [--runs 3]
+    python bench/grade_bench.py [--lab 03 ...] [--submission PATH] [--runs 3]
                                 [--no-load] [--json OUT]
 
 Tables go to stdout; the grader's progress messages go to stderr, so
@@ -37,13 +37,22 @@ from grader.grade import GradeRequest, grade
 from grader.infra.kafka import KafkaBroker
 from grader.infra.local import READY_TIMEOUT_S
 from grader.infra.service import InfraService, InfrastructureError
-from grader.lab.discovery import Lab, LabNotFound, resolve_lab
+from grader.lab.discovery import Lab, LabNotFound, lab_folders, resolve_lab
 from grader.lab.manifest import ManifestError
 from grader.result import GradingResult
 from grader.run.workspace import SubmissionError
 
 # The order grade() runs its phases in; the table follows it so it reads as a timeline.
-PHASES = ("workspace", "provision", "services", "checks", "load", "teardown", "reports")
+PHASES = (
+    "calibrate",
+    "workspace",
+    "provision",
+    "services",
+    "checks",
+    "load",
+    "teardown",
+    "reports",
+)
 OUTSIDE_PHASES = "(outside phases)"
 
 # Services whose start-up is measured on its own.  MLflow and the Kubernetes control
@@ -73,7 +82,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="grade_bench",
         description="Time each grading phase over several runs, and infrastructure start-up.",
     )
-    parser.add_argument("--lab", default="03", help="lab number, folder name or path (default: 03)")
+    parser.add_argument(
+        "--lab",
+        action="append",
+        help="lab number, folder name or path; repeat for several "
+        "(default: every lab with a solution/)",
+    )
     parser.add_argument(
         "--submission", type=Path, help="submission folder (default: the lab's solution/)"
     )
@@ -83,7 +97,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.submission is not None and len(args.lab or []) != 1:
+        parser.error("--submission needs exactly one --lab")
     return args
+
+
+def default_labs() -> list[str]:
+    """Every lab in the repository that has a reference solution to benchmark."""
+    return [str(folder) for folder in lab_folders() if (folder / "solution").is_dir()]
 
 
 def resolve(lab_ref: str, submission: Path | None) -> tuple[Lab, Path]:
@@ -251,20 +272,28 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 def write_json(
     path: Path,
-    lab: Lab,
-    submission: Path,
-    results: list[GradingResult],
+    benchmarks: list[tuple[Lab, Path, list[GradingResult]]],
     startups: list[StartupFigures],
 ) -> None:
     """Raw per-run figures, for comparing two benchmarks without re-reading the tables."""
     data = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
-        "lab": lab.id,
-        "submission": str(submission),
-        "runs": [
-            {"status": r.status, "score": r.score, "max_score": r.max_score, "timings": r.timings}
-            for r in results
+        "labs": [
+            {
+                "lab": lab.id,
+                "submission": str(submission),
+                "runs": [
+                    {
+                        "status": r.status,
+                        "score": r.score,
+                        "max_score": r.max_score,
+                        "timings": r.timings,
+                    }
+                    for r in results
+                ],
+            }
+            for lab, submission, results in benchmarks
         ],
         "startup": [asdict(f) for f in startups],
     }
@@ -273,21 +302,24 @@ def write_json(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    benchmarks = []
     try:
-        lab, submission = resolve(args.lab, args.submission)
-        results = grade_runs(lab, submission, args.runs, not args.no_load)
+        targets = [resolve(ref, args.submission) for ref in args.lab or default_labs()]
+        for lab, submission in targets:
+            results = grade_runs(lab, submission, args.runs, not args.no_load)
+            print(f"lab {lab.id}, submission {submission}, {args.runs} run(s)")
+            print(phase_table(results))
+            print(score_line(results))
+            print(flush=True)
+            benchmarks.append((lab, submission, results))
     except (UsageError, SubmissionError) as exc:
         print(f"grade_bench: {exc}", file=sys.stderr)
         return 2
-    print(f"lab {lab.id}, submission {submission}, {args.runs} run(s)")
-    print(phase_table(results))
-    print(score_line(results))
     startups = measure_all_startups()
-    print()
     print(startup_table(startups))
     if args.json:
-        write_json(args.json, lab, submission, results, startups)
-    graded = all(r.status == "graded" for r in results)
+        write_json(args.json, benchmarks, startups)
+    graded = all(r.status == "graded" for _, _, results in benchmarks for r in results)
     return 0 if graded and not any(f.error for f in startups) else 1
 
 
