@@ -1,1 +1,0 @@
-"""Prediction gateway: features + model -> fraud score, reported to monitoring."""
