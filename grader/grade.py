@@ -63,8 +63,10 @@ def grade(request: GradeRequest, progress: Callable[[str], None] = _say) -> Grad
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     failure = ""
     timer = PhaseTimer(on_phase=lambda name: progress(f"{name}..."))
-    with timer.phase("calibrate"):
-        calibration, calibration_note = _calibration(request, progress)
+    calibration, calibration_note = None, ""
+    if request.with_load and not request.calibrating and needs_calibration(request.lab):
+        with timer.phase("calibrate"):
+            calibration, calibration_note = _calibration(request, progress)
     for attempt in range(1, INFRA_ATTEMPTS + 1):
         try:
             result = _grade_once(request, timer, progress, calibration)
@@ -88,8 +90,6 @@ def _calibration(
 ) -> tuple[Calibration | None, str]:
     """The reference's figures on this machine for relative thresholds, and a note."""
     lab = request.lab
-    if request.calibrating or not request.with_load or not needs_calibration(lab):
-        return None, ""
     found = calibration.cached(lab)
     if found is None and request.mode == "grade":
         if not (lab.path / lab.manifest.lab.reference_dir).is_dir():
