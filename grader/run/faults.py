@@ -59,6 +59,10 @@ class RemoteFaults:
         }
         self._call(service, "PUT", "fault", fault)
 
+    def get(self, service: str) -> dict[str, Any]:
+        """The service's current fault (all zero when healthy)."""
+        return dict(self._call(service, "GET", "fault")["fault"])
+
     def clear(self, service: str) -> None:
         self._call(service, "DELETE", "fault")
 
@@ -74,8 +78,10 @@ class RemoteFaults:
 
     @contextmanager
     def injected(self, service: str, **fault: Any) -> Iterator[None]:
+        """Hold a fault for a block, then put back the one before (a check's own fault)."""
+        before = self.get(service)
         self.set(service, **fault)
         try:
             yield
         finally:
-            self.clear(service)
+            self.set(service, **before)

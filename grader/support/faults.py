@@ -44,6 +44,7 @@ class FaultInjection:
         self.fault = Fault()
         self.calls: Counter[str] = Counter()
         self.uncounted = uncounted
+        self._seed = seed
         self._rng = random.Random(seed)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
@@ -75,6 +76,7 @@ class FaultInjection:
         what, method = scope["path"][len(ADMIN_PREFIX) :], scope["method"]
         if what == "fault" and method == "PUT":
             self.fault = Fault(**json.loads(await _body(receive) or b"{}"))
+            self._rng = random.Random(self._seed)  # the same fault fails the same calls
         elif what == "fault" and method == "DELETE":
             self.fault = Fault()
         elif what == "calls" and method == "DELETE":

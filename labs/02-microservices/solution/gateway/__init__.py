@@ -1,0 +1,1 @@
+"""Prediction gateway: features + model -> fraud score, reported to monitoring."""
