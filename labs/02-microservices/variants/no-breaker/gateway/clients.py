@@ -12,6 +12,7 @@ import random
 import time
 
 import httpx
+
 from gateway import config
 from gateway.resilience import Unavailable, call_with_retries, check_status
 

@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
 from gateway import config
 from gateway.clients import ServiceClient, timeouts
 from gateway.resilience import CircuitBreaker, retry
-from pydantic import BaseModel, Field
 
 features = ServiceClient(config.FEATURES_URL, "feature service", timeouts()["features"])
 model = ServiceClient(config.MODEL_URL, "model service", timeouts()["model"])
