@@ -2,12 +2,12 @@
 
 Every student process gets its own session (so the whole group can be stopped),
 address-space, file-size and core limits, a scrubbed environment and captured
-output.  Where bubblewrap is installed it also runs in a private filesystem view: the
-operating system and the Python environment read-only, its own code and state
-folders writable, and nothing else (no hidden tests, lab sources, results, home
-folders or other checkouts); plus its own PID namespace, so nothing it forks
-outlives it.  Stronger isolation (a network
-namespace, containers) belongs here and nowhere else.
+output.  Where bubblewrap is installed it also runs in a private filesystem view:
+the operating system, the Python environment and the grader package read-only, its
+own code and state folders writable, and nothing else (no hidden tests, lab sources,
+results, home folders or other checkouts); plus its own PID namespace, so nothing
+it forks outlives it.  Stronger isolation (a network namespace, containers)
+belongs here and nowhere else.
 """
 
 from __future__ import annotations
@@ -77,10 +77,11 @@ def bubblewrap() -> str | None:
 
 
 def runtime_paths() -> tuple[str, ...]:
-    """What every Python process needs even when it lives under /tmp (a CI checkout):
-    the interpreter's environment and the project (for the grader's call shim)."""
-    project = Path(__file__).resolve().parents[2]
-    return tuple(dict.fromkeys([sys.prefix, sys.base_prefix, str(project)]))
+    """What a Python process needs beyond the OS: the interpreter's environment and the
+    grader package (support services and the call shim import it).  Not the project
+    folder: it holds labs, tests and results."""
+    package = Path(__file__).resolve().parents[1]
+    return tuple(dict.fromkeys([sys.prefix, sys.base_prefix, str(package)]))
 
 
 def isolation_notes() -> list[str]:
