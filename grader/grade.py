@@ -200,23 +200,22 @@ def _grade_once(
             )
             stack.callback(infra.drop_namespace, run_id)
         policy = _sandbox_policy(request, workspace)
+        infra_env = infra.environment(run_id)
         services = StudentServices(
             manifest.service,
             submission_dir=workspace.submission,
             support_dir=workspace.trusted / "support",
             state_dir=workspace.state,
             logs_dir=workspace.logs,
-            infra_env=infra.environment(run_id),
+            infra_env=infra_env,
             python=sys.executable,
             policy=policy,
         )
         stack.callback(lambda: result.services.extend(services.reports()))
         stack.callback(services.stop_all)
         control = stack.enter_context(ControlServer(services))
-        context_path = _write_context(
-            workspace, run_id, services, infra.environment(run_id), control, checks, policy
-        )
-        context = RunContext.read(context_path)
+        context = _run_context(workspace, run_id, services, infra_env, control, checks, policy)
+        context_path = context.write(workspace.work / "context.json")
         with timer.phase("services"):
             for problem in services.start_all():
                 result.problems.append(problem)
@@ -331,7 +330,7 @@ def _sandbox_policy(request: GradeRequest, workspace: Workspace) -> sandbox.Poli
     )
 
 
-def _write_context(
+def _run_context(
     workspace: Workspace,
     run_id: str,
     services: StudentServices,
@@ -339,7 +338,7 @@ def _write_context(
     control: ControlServer,
     checks: list[CheckSpec],
     policy: sandbox.Policy,
-) -> Path:
+) -> RunContext:
     context = RunContext(
         run_id=run_id,
         lab_dir=str(workspace.trusted),
@@ -359,7 +358,7 @@ def _write_context(
         sandbox_writable=list(policy.writable),
         sandbox_hidden=list(policy.hidden),
     )
-    return context.write(workspace.work / "context.json")
+    return context
 
 
 def _keep_logs(workspace: Workspace, out_dir: Path) -> None:

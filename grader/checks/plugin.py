@@ -8,6 +8,7 @@ never loses the credit already earned.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -123,8 +124,14 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str])
     _write(summarize_reports(nodeid, _reports.pop(nodeid, [])))
 
 
+@functools.cache
+def _results_path() -> str:
+    """Read once: every test's outcome is appended to this file."""
+    return RunContext.from_environment().results_path
+
+
 def _write(record: dict[str, Any]) -> None:
-    path = RunContext.from_environment().results_path
+    path = _results_path()
     if path:
         with Path(path).open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
