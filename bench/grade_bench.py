@@ -36,6 +36,7 @@ import psutil
 from grader.grade import GradeRequest, grade
 from grader.infra.kafka import KafkaBroker
 from grader.infra.local import READY_TIMEOUT_S
+from grader.infra.mlflow import MlflowServer
 from grader.infra.service import InfraService, InfrastructureError
 from grader.lab.discovery import Lab, LabNotFound, lab_folders, resolve_lab
 from grader.lab.manifest import ManifestError
@@ -55,10 +56,20 @@ PHASES = (
 )
 OUTSIDE_PHASES = "(outside phases)"
 
-# Services whose start-up is measured on its own.  MLflow and the Kubernetes control
-# plane join as one entry each: a name and a zero-argument factory for a fresh service.
+_NEVER_MIGRATED = tempfile.TemporaryDirectory(prefix="labgrade-bench-")
+
+
+def mlflow_on_a_fresh_store() -> MlflowServer:
+    """What the first grading on a new machine pays: a store that must be migrated."""
+    return MlflowServer(store_template=Path(tempfile.mkdtemp(dir=_NEVER_MIGRATED.name)) / "t.db")
+
+
+# Services whose start-up is measured on its own: a name and a zero-argument factory
+# for a fresh service.  The Kubernetes control plane joins as one more entry.
 INFRA_SERVICES: list[tuple[str, Callable[[], InfraService]]] = [
     ("kafka", KafkaBroker),
+    ("mlflow", MlflowServer),
+    ("mlflow, fresh store", mlflow_on_a_fresh_store),
 ]
 INFRA_STARTS = 5
 
@@ -93,6 +104,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--runs", type=int, default=3, help="grading runs (default: 3)")
     parser.add_argument("--no-load", action="store_true", help="skip the lab's load runs")
+    parser.add_argument(
+        "--infra-only", action="store_true", help="only time infrastructure start-up, grade nothing"
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write raw figures here")
     args = parser.parse_args(argv)
     if args.runs < 1:
@@ -304,7 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     benchmarks = []
     try:
-        targets = [resolve(ref, args.submission) for ref in args.lab or default_labs()]
+        refs = [] if args.infra_only else args.lab or default_labs()
+        targets = [resolve(ref, args.submission) for ref in refs]
         for lab, submission in targets:
             results = grade_runs(lab, submission, args.runs, not args.no_load)
             print(f"lab {lab.id}, submission {submission}, {args.runs} run(s)")

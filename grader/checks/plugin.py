@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from grader.checks.kafka_access import KafkaAccess
+from grader.checks.mlflow_access import MlflowAccess
 from grader.checks.outcomes import summarize_reports
 from grader.checks.selection import owner_name
 from grader.run.context import RunContext
@@ -152,6 +153,13 @@ def kafka(run_context: RunContext) -> KafkaAccess:
     if not run_context.kafka_bootstrap:
         pytest.fail("this lab's manifest does not ask for kafka (add it to [lab] infra)")
     return KafkaAccess(run_context.kafka_bootstrap, run_context.topic_prefix)
+
+
+@pytest.fixture(scope="session")
+def mlflow(run_context: RunContext) -> MlflowAccess:
+    if not run_context.mlflow_tracking_uri:
+        pytest.fail("this lab's manifest does not ask for mlflow (add it to [lab] infra)")
+    return MlflowAccess(run_context.mlflow_tracking_uri, run_context.mlflow_prefix)
 
 
 @pytest.fixture(scope="session")

@@ -9,17 +9,13 @@ Known gaps of this broker, and how the labs live with them, are in DESIGN.md.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
-import subprocess
-import tempfile
 import time
 from importlib.resources import files
 from pathlib import Path
 
-from grader.infra.ports import free_port, wait_for_port
-from grader.infra.processes import stop_group
-from grader.infra.service import InfraService, InfrastructureError
+from grader.infra.ports import wait_for_port
+from grader.infra.service import InfraService, InfrastructureError, LocalProcessService
 
 
 def broker_binary() -> Path:
@@ -35,43 +31,27 @@ def topic_prefix(run_id: str) -> str:
     return f"{run_id}."
 
 
-class KafkaBroker(InfraService):
+class KafkaBroker(LocalProcessService):
     """A broker owned by this object: started on start(), gone after stop()."""
 
     name = "kafka"
 
     def __init__(self, port: int | None = None, data_dir: Path | None = None) -> None:
-        self.port = port or free_port()
-        self._owns_data_dir = data_dir is None
-        self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="labgrade-kafka-"))
-        self.log_path = self.data_dir / "broker.log"
-        self._proc: subprocess.Popen | None = None
+        super().__init__(port, data_dir)
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
     def start(self) -> None:
-        log = self.log_path.open("ab")
         argv = [str(broker_binary()), "start", "--data-dir", str(self.data_dir / "data")]
         argv += ["--only", "kafka", "--kafka-port", str(self.port), "--host", "127.0.0.1"]
-        self._proc = subprocess.Popen(
-            argv,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        log.close()
+        self._launch(argv)
 
     def wait_until_ready(self, timeout_s: float = 15) -> None:
         deadline = time.monotonic() + timeout_s
         if not wait_for_port(self.port, timeout_s):
-            raise InfrastructureError(self._why_not_ready(timeout_s))
+            raise self._not_ready(self.bootstrap, timeout_s)
         from confluent_kafka.admin import AdminClient
 
         admin = AdminClient({"bootstrap.servers": self.bootstrap, "log_level": 3})
@@ -84,13 +64,6 @@ class KafkaBroker(InfraService):
                     raise InfrastructureError(f"kafka broker not answering: {exc}") from exc
                 time.sleep(0.1)
 
-    def _why_not_ready(self, timeout_s: float) -> str:
-        tail = self.log_path.read_text(errors="replace")[-400:] if self.log_path.exists() else ""
-        code = self._proc.poll() if self._proc else None
-        state = f"exited with code {code}" if code is not None else "still running"
-        where = f"{self.bootstrap} within {timeout_s} s"
-        return f"kafka broker did not listen on {where} ({state}): {tail}"
-
     def connection(self) -> dict[str, str]:
         return {"KAFKA_BOOTSTRAP_SERVERS": self.bootstrap}
 
@@ -101,14 +74,7 @@ class KafkaBroker(InfraService):
         delete_topics_with_prefix(self.bootstrap, topic_prefix(run_id))
 
     def is_healthy(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None and wait_for_port(self.port, 1)
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            stop_group(self._proc)
-            self._proc = None
-        if self._owns_data_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+        return self._running() and wait_for_port(self.port, 1)
 
 
 def delete_topics_with_prefix(bootstrap: str, prefix: str, timeout_s: float = 10) -> list[str]:

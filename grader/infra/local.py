@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from grader.infra.kafka import KafkaBroker
+from grader.infra.mlflow import MlflowServer
 from grader.infra.service import InfraService, InfrastructureError
 
-SERVICE_FACTORIES: dict[str, type[InfraService]] = {"kafka": KafkaBroker}
-READY_TIMEOUT_S = 30
+SERVICE_FACTORIES: dict[str, type[InfraService]] = {"kafka": KafkaBroker, "mlflow": MlflowServer}
+READY_TIMEOUT_S = 60
 
 
 class Infrastructure:

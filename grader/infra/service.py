@@ -8,8 +8,15 @@ grading pipeline never special-case a service.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 from abc import ABC, abstractmethod
+from pathlib import Path
 from types import TracebackType
+
+from grader.infra.ports import free_port
+from grader.infra.processes import stop_group
 
 
 class InfrastructureError(Exception):
@@ -57,3 +64,52 @@ class InfraService(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class LocalProcessService(InfraService):
+    """A service that is one process group on this machine, owned from start to stop.
+
+    It gets a free loopback port, a data folder of its own (removed on stop unless
+    one was given) and a log there, whose tail explains a start-up that failed.
+    """
+
+    def __init__(self, port: int | None, data_dir: Path | None) -> None:
+        self.port = port or free_port()
+        self._owns_data_dir = data_dir is None
+        self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix=f"labgrade-{self.name}-"))
+        self.log_path = self.data_dir / f"{self.name}.log"
+        self._proc: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def _launch(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+        with self.log_path.open("ab") as log:
+            self._proc = subprocess.Popen(
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env=env,
+                cwd=self.data_dir,
+            )
+
+    def _running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def _not_ready(self, where: str, timeout_s: float) -> InfrastructureError:
+        tail = self.log_path.read_text(errors="replace")[-600:] if self.log_path.exists() else ""
+        code = self._proc.poll() if self._proc else None
+        state = f"exited with code {code}" if code is not None else "still running"
+        return InfrastructureError(
+            f"{self.name} not ready at {where} within {timeout_s:.0f} s ({state}): {tail}"
+        )
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            stop_group(self._proc)
+            self._proc = None
+        if self._owns_data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)

@@ -17,9 +17,11 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from grader.infra.kafka import ExternalKafka
 from grader.infra.local import start_services, stop_services
+from grader.infra.mlflow import ExternalMlflow
 from grader.infra.ports import is_listening
 from grader.infra.service import InfraService, InfrastructureError
 
@@ -51,13 +53,19 @@ class Session:
         for name in needs:
             if name == "kafka":
                 attached[name] = ExternalKafka(self.services[name]["KAFKA_BOOTSTRAP_SERVERS"])
+            elif name == "mlflow":
+                attached[name] = ExternalMlflow(self.services[name]["MLFLOW_TRACKING_URI"])
         return attached if len(attached) == len(needs) else None
 
 
 def _listening(connection: dict[str, str]) -> bool:
     for value in connection.values():
-        host, _, port = value.rpartition(":")
-        if port.isdigit() and not is_listening(int(port), host or "127.0.0.1"):
+        address = urlsplit(value if "://" in value else f"//{value}")
+        try:
+            port = address.port
+        except ValueError:
+            continue
+        if port is not None and not is_listening(port, address.hostname or "127.0.0.1"):
             return False
     return True
 

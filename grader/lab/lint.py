@@ -7,7 +7,15 @@ from pathlib import Path
 from grader.lab.discovery import Lab
 from grader.run.services import PLACEHOLDER
 
-PLACEHOLDERS = {"python", "port", "state_dir", "kafka_bootstrap", "topic_prefix"}
+PLACEHOLDERS = {
+    "python",
+    "port",
+    "state_dir",
+    "kafka_bootstrap",
+    "topic_prefix",
+    "mlflow_tracking_uri",
+    "mlflow_prefix",
+}
 REQUIRED_FOLDERS = ("starter", "tests/visible")
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.cache import cache_root
 from grader.lab.discovery import Lab
 
 RUNS = 3
@@ -70,8 +71,7 @@ def calibration_key(lab: Lab) -> str:
 
 
 def cache_path(lab: Lab) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "labgrade" / "calibration" / f"{lab.id}-{calibration_key(lab)}.json"
+    return cache_root() / "calibration" / f"{lab.id}-{calibration_key(lab)}.json"
 
 
 def cached(lab: Lab) -> Calibration | None:

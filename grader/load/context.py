@@ -28,6 +28,13 @@ def faults() -> RemoteFaults:
 
 
 def __getattr__(name: str) -> str:
-    if name in ("kafka_bootstrap", "topic_prefix", "state_dir", "run_id"):
+    if name in (
+        "kafka_bootstrap",
+        "topic_prefix",
+        "mlflow_tracking_uri",
+        "mlflow_prefix",
+        "state_dir",
+        "run_id",
+    ):
         return getattr(_run(), name)
     raise AttributeError(name)

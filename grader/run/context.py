@@ -43,6 +43,14 @@ class RunContext:
     def topic_prefix(self) -> str:
         return self.infra_env.get("TOPIC_PREFIX", "")
 
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        return self.infra_env.get("MLFLOW_TRACKING_URI", "")
+
+    @property
+    def mlflow_prefix(self) -> str:
+        return self.infra_env.get("MLFLOW_NAME_PREFIX", "")
+
     def url(self, name: str) -> str:
         try:
             return self.services[name]

@@ -106,6 +106,8 @@ class StudentServices:
             "state_dir": str(state_dir),
             "kafka_bootstrap": infra_env.get("KAFKA_BOOTSTRAP_SERVERS", ""),
             "topic_prefix": infra_env.get("TOPIC_PREFIX", ""),
+            "mlflow_tracking_uri": infra_env.get("MLFLOW_TRACKING_URI", ""),
+            "mlflow_prefix": infra_env.get("MLFLOW_NAME_PREFIX", ""),
         }
         self._shared_env = sandbox.base_environment() | infra_env | {"STATE_DIR": str(state_dir)}
         for name in self._slots:

@@ -82,3 +82,24 @@ def test_check_without_a_session_provisions_its_own(state_home):
         assert is_listening(port_of(bootstrap))
     assert not is_listening(port_of(bootstrap))
     assert not session.state_file().exists()
+
+
+def test_a_session_with_mlflow_serves_check_runs_by_url(state_home):
+    """A session's tracking server is reached by URL, and runs get their own names."""
+    started = None
+    try:
+        started = session.up(["kafka", "mlflow"])
+        uri = started.services["mlflow"]["MLFLOW_TRACKING_URI"]
+        assert session.current() is not None, "a session with an HTTP service must count as alive"
+        with open_infrastructure("local", ["mlflow"], "check") as infra:
+            env = infra.environment("lgx")
+            assert env["MLFLOW_TRACKING_URI"] == uri
+            assert env["MLFLOW_NAME_PREFIX"] == "lgx-"
+            assert infra.unhealthy() == []
+        assert session.current() is not None, "leaving a `check` must not stop the session"
+        assert session.down() is True
+        assert session.current() is None
+    finally:
+        session.down()
+        if started is not None and alive(started.pid):
+            psutil.Process(started.pid).kill()
