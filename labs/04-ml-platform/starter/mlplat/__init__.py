@@ -1,0 +1,1 @@
+"""Mini-Michelangelo: a platform SDK, a feature store and a serving gateway for the ETA model."""
