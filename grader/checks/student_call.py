@@ -23,7 +23,8 @@ class StudentCallError(AssertionError):
 
 def call(context: RunContext, target: str, *args: Any, timeout_s: float = 20) -> Any:
     submission = Path(context.submission_dir)
-    env = sandbox.base_environment() | context.infra_env | {"PYTHONPATH": str(submission)}
+    env = sandbox.base_environment() | context.infra_env
+    env |= {"PYTHONPATH": str(submission), "STATE_DIR": context.state_dir}
     request = json.dumps({"target": target, "args": list(args)}).encode()
     try:
         done = sandbox.run(
