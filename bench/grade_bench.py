@@ -35,6 +35,7 @@ import psutil
 
 from grader.grade import GradeRequest, grade
 from grader.infra.kafka import KafkaBroker
+from grader.infra.kubernetes import KubernetesControlPlane
 from grader.infra.local import READY_TIMEOUT_S
 from grader.infra.mlflow import MlflowServer
 from grader.infra.service import InfraService, InfrastructureError
@@ -65,11 +66,12 @@ def mlflow_on_a_fresh_store() -> MlflowServer:
 
 
 # Services whose start-up is measured on its own: a name and a zero-argument factory
-# for a fresh service.  The Kubernetes control plane joins as one more entry.
+# for a fresh service.
 INFRA_SERVICES: list[tuple[str, Callable[[], InfraService]]] = [
     ("kafka", KafkaBroker),
     ("mlflow", MlflowServer),
     ("mlflow, fresh store", mlflow_on_a_fresh_store),
+    ("kubernetes (etcd, apiserver, controller manager)", KubernetesControlPlane),
 ]
 INFRA_STARTS = 5
 
@@ -217,9 +219,9 @@ def measure_startup(name: str, factory: Callable[[], InfraService], starts: int)
             service.start()
             service.wait_until_ready(READY_TIMEOUT_S)
             figures.ready_s.append(time.monotonic() - began)
-            rss = tree_rss_mb(getattr(service, "pid", None))
-            if rss is not None:
-                figures.rss_mb.append(rss)
+            trees = [tree_rss_mb(pid) for pid in service.pids()]
+            if trees and None not in trees:
+                figures.rss_mb.append(sum(trees))
         except (InfrastructureError, OSError) as exc:
             figures.error = str(exc) or type(exc).__name__
             break
@@ -228,14 +230,11 @@ def measure_startup(name: str, factory: Callable[[], InfraService], starts: int)
     return figures
 
 
-def tree_rss_mb(pid: int | None) -> float | None:
-    """Resident memory of a process and everything it forked, in MB.
+def tree_rss_mb(pid: int) -> float | None:
+    """Resident memory of a process and everything it forked, in MB (None once gone).
 
     The whole tree, because a service may be a wrapper around its real server.
-    None when the service is not a local process (it exposes no `pid`).
     """
-    if pid is None:
-        return None
     try:
         root = psutil.Process(pid)
         tree = [root, *root.children(recursive=True)]

@@ -211,7 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--out", metavar="DIR", help="report folder (default: ./grading/<lab>/)")
         sub.add_argument(
-            "--infra", default="local", choices=["local"], help="infrastructure provider"
+            "--infra",
+            default="local",
+            choices=["local", "external"],
+            help="infrastructure provider: local (embedded, default) or external "
+            "(LABGRADE_KAFKA_BOOTSTRAP, LABGRADE_MLFLOW_TRACKING_URI, LABGRADE_KUBECONFIG)",
         )
         sub.add_argument("--no-load", action="store_true", help="skip the load checks")
 

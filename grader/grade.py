@@ -199,7 +199,7 @@ def _grade_once(
                 open_infrastructure(request.infra, manifest.lab.infra, request.mode)
             )
             stack.callback(infra.drop_namespace, run_id)
-        policy = _sandbox_policy(request, workspace)
+        policy = _sandbox_policy(request, workspace, infra)
         infra_env = infra.environment(run_id)
         services = StudentServices(
             manifest.service,
@@ -318,15 +318,18 @@ def _require_healthy(infra: Infrastructure, during: str) -> None:
         raise InfrastructureError(f"{', '.join(broken)} stopped answering during {during}")
 
 
-def _sandbox_policy(request: GradeRequest, workspace: Workspace) -> sandbox.Policy:
-    """Student code sees its own copy and state; never tests, lab sources or results."""
+def _sandbox_policy(
+    request: GradeRequest, workspace: Workspace, infra: Infrastructure
+) -> sandbox.Policy:
+    """Student code sees its own copy, state and infrastructure credentials; never tests,
+    lab sources or results."""
     request.out_dir.mkdir(parents=True, exist_ok=True)
     hidden = [workspace.trusted, workspace.work, workspace.logs, request.out_dir.resolve()]
     hidden += [labs_root(), request.lab.path, labs_root().parent / "grading"]
     return sandbox.Policy(
         writable=(str(workspace.submission), str(workspace.state)),
         hidden=tuple(str(p) for p in hidden),
-        readable=sandbox.runtime_paths(),
+        readable=(*sandbox.runtime_paths(), *infra.client_files()),
     )
 
 
@@ -357,6 +360,7 @@ def _run_context(
         check_faults={c.name: [f.model_dump() for f in c.fault] for c in checks if c.fault},
         sandbox_writable=list(policy.writable),
         sandbox_hidden=list(policy.hidden),
+        sandbox_readable=list(policy.readable),
     )
     return context
 

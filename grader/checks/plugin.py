@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from grader.checks.kafka_access import KafkaAccess
+from grader.checks.kube_access import KubeAccess
 from grader.checks.mlflow_access import MlflowAccess
 from grader.checks.outcomes import summarize_reports
 from grader.checks.selection import owner_name
@@ -160,6 +161,17 @@ def mlflow(run_context: RunContext) -> MlflowAccess:
     if not run_context.mlflow_tracking_uri:
         pytest.fail("this lab's manifest does not ask for mlflow (add it to [lab] infra)")
     return MlflowAccess(run_context.mlflow_tracking_uri, run_context.mlflow_prefix)
+
+
+@pytest.fixture(scope="session")
+def kube(run_context: RunContext) -> KubeAccess:
+    if not run_context.kubeconfig:
+        pytest.fail("this lab's manifest does not ask for kubernetes (add it to [lab] infra)")
+    return KubeAccess(
+        run_context.kubeconfig,
+        run_context.kube_prefix,
+        run_context.infra_env.get("KUBE_TENANT_KUBECONFIGS", ""),
+    )
 
 
 @pytest.fixture(scope="session")

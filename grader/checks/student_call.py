@@ -35,7 +35,7 @@ def call(context: RunContext, target: str, *args: Any, timeout_s: float = 20) ->
             policy=sandbox.Policy(
                 writable=tuple(context.sandbox_writable),
                 hidden=tuple(context.sandbox_hidden),
-                readable=sandbox.runtime_paths(),
+                readable=tuple(context.sandbox_readable) or sandbox.runtime_paths(),
             ),
             timeout_s=timeout_s,
             input_bytes=request,

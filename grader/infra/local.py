@@ -12,10 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from grader.infra.kafka import KafkaBroker
+from grader.infra.kubernetes import KubernetesControlPlane
 from grader.infra.mlflow import MlflowServer
 from grader.infra.service import InfraService, InfrastructureError
 
-SERVICE_FACTORIES: dict[str, type[InfraService]] = {"kafka": KafkaBroker, "mlflow": MlflowServer}
+SERVICE_FACTORIES: dict[str, type[InfraService]] = {
+    "kafka": KafkaBroker,
+    "mlflow": MlflowServer,
+    "kubernetes": KubernetesControlPlane,
+}
 READY_TIMEOUT_S = 60
 
 
@@ -30,6 +35,9 @@ class Infrastructure:
         for service in self.services.values():
             env |= service.connection() | service.namespace(run_id)
         return env
+
+    def client_files(self) -> tuple[str, ...]:
+        return tuple(path for service in self.services.values() for path in service.client_files())
 
     def unhealthy(self) -> list[str]:
         return [name for name, s in self.services.items() if not s.is_healthy()]

@@ -53,6 +53,15 @@ class InfraService(ABC):
     def drop_namespace(self, run_id: str) -> None:  # noqa: B027 (optional hook)
         """Delete what one grading run created (topics, experiments, namespaces)."""
 
+    def client_files(self) -> tuple[str, ...]:
+        """Files a sandboxed client must be able to read to connect (credentials)."""
+        return ()
+
+    def pids(self) -> list[int]:
+        """The local process trees this service's resources are accounted to (none for a
+        service somebody else runs)."""
+        return []
+
     def __enter__(self) -> InfraService:
         self.start()
         return self
@@ -83,6 +92,9 @@ class LocalProcessService(InfraService):
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
+
+    def pids(self) -> list[int]:
+        return [self.pid] if self.pid is not None else []
 
     def _launch(self, argv: list[str], env: dict[str, str] | None = None) -> None:
         with self.log_path.open("ab") as log:

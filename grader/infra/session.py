@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from grader.infra.kafka import ExternalKafka
+from grader.infra.kubernetes import ExternalKubernetes
 from grader.infra.local import start_services, stop_services
 from grader.infra.mlflow import ExternalMlflow
 from grader.infra.ports import is_listening
@@ -55,6 +56,11 @@ class Session:
                 attached[name] = ExternalKafka(self.services[name]["KAFKA_BOOTSTRAP_SERVERS"])
             elif name == "mlflow":
                 attached[name] = ExternalMlflow(self.services[name]["MLFLOW_TRACKING_URI"])
+            elif name == "kubernetes":
+                cluster = self.services[name]
+                attached[name] = ExternalKubernetes(
+                    cluster["KUBECONFIG"], cluster.get("KUBE_TENANT_KUBECONFIGS")
+                )
         return attached if len(attached) == len(needs) else None
 
 

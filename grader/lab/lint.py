@@ -15,6 +15,8 @@ PLACEHOLDERS = {
     "topic_prefix",
     "mlflow_tracking_uri",
     "mlflow_prefix",
+    "kubeconfig",
+    "kube_prefix",
 }
 REQUIRED_FOLDERS = ("starter", "tests/visible")
 

@@ -33,6 +33,8 @@ def __getattr__(name: str) -> str:
         "topic_prefix",
         "mlflow_tracking_uri",
         "mlflow_prefix",
+        "kubeconfig",
+        "kube_prefix",
         "state_dir",
         "run_id",
     ):

@@ -34,6 +34,7 @@ class RunContext:
     check_faults: dict[str, list[dict]] = field(default_factory=dict)
     sandbox_writable: list[str] = field(default_factory=list)
     sandbox_hidden: list[str] = field(default_factory=list)
+    sandbox_readable: list[str] = field(default_factory=list)
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -50,6 +51,14 @@ class RunContext:
     @property
     def mlflow_prefix(self) -> str:
         return self.infra_env.get("MLFLOW_NAME_PREFIX", "")
+
+    @property
+    def kubeconfig(self) -> str:
+        return self.infra_env.get("KUBECONFIG", "")
+
+    @property
+    def kube_prefix(self) -> str:
+        return self.infra_env.get("KUBE_NAMESPACE_PREFIX", "")
 
     def url(self, name: str) -> str:
         try:

@@ -108,6 +108,8 @@ class StudentServices:
             "topic_prefix": infra_env.get("TOPIC_PREFIX", ""),
             "mlflow_tracking_uri": infra_env.get("MLFLOW_TRACKING_URI", ""),
             "mlflow_prefix": infra_env.get("MLFLOW_NAME_PREFIX", ""),
+            "kubeconfig": infra_env.get("KUBECONFIG", ""),
+            "kube_prefix": infra_env.get("KUBE_NAMESPACE_PREFIX", ""),
         }
         self._shared_env = sandbox.base_environment() | infra_env | {"STATE_DIR": str(state_dir)}
         for name in self._slots:

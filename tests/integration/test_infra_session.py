@@ -103,3 +103,27 @@ def test_a_session_with_mlflow_serves_check_runs_by_url(state_home):
         session.down()
         if started is not None and alive(started.pid):
             psutil.Process(started.pid).kill()
+
+
+def test_a_session_with_kubernetes_serves_check_runs_by_kubeconfig(state_home):
+    """A session's control plane is reached through its admin kubeconfig, tenant users
+    included, and its liveness is its API server's port."""
+    started = None
+    try:
+        started = session.up(["kubernetes"])
+        cluster = started.services["kubernetes"]
+        with open_infrastructure("local", ["kubernetes"], "check") as infra:
+            env = infra.environment("lgx")
+            assert env["KUBECONFIG"] == cluster["KUBECONFIG"]
+            assert env["KUBE_TENANT_KUBECONFIGS"] == cluster["KUBE_TENANT_KUBECONFIGS"]
+            assert env["KUBE_NAMESPACE_PREFIX"] == "lgx-"
+            assert infra.client_files() == (cluster["KUBECONFIG"],)
+            assert infra.unhealthy() == []
+        assert session.current() is not None, "leaving a `check` must not stop the session"
+        api_port = int(cluster["KUBE_API_SERVER"].rsplit(":", 1)[1])
+        assert session.down() is True
+        assert not is_listening(api_port), "the session's API server still listens"
+    finally:
+        session.down()
+        if started is not None and alive(started.pid):
+            psutil.Process(started.pid).kill()
