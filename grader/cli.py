@@ -8,11 +8,15 @@ failed after retries.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
+HIDDEN_KEY_ENV = "LABGRADE_HIDDEN_TESTS_KEY"
+"""The key of an encrypted hidden-tests bundle given to `--tests`."""
 
 
 class UsageError(Exception):
@@ -31,6 +35,7 @@ def _lab(ref: str):
 
 def _grade(args: argparse.Namespace, mode: str) -> int:
     from grader.grade import GradeRequest, grade
+    from grader.report import classroom
     from grader.report.terminal import summary_table, use_color
     from grader.run.workspace import SubmissionError
 
@@ -41,21 +46,58 @@ def _grade(args: argparse.Namespace, mode: str) -> int:
     if not submission.is_dir():
         raise UsageError(f"submission {submission} is not a folder")
     out = Path(args.out) if args.out else Path("grading") / lab.id
-    request = GradeRequest(
-        lab=lab,
-        submission=submission,
-        out_dir=out,
-        mode=mode,
-        with_load=not args.no_load,
-        infra=args.infra,
-    )
-    try:
-        result = grade(request)
-    except SubmissionError as exc:
-        raise UsageError(str(exc)) from None
+    with ExitStack() as stack:
+        hidden = _hidden_tests(args, lab, mode, stack)
+        request = GradeRequest(
+            lab=lab,
+            submission=submission,
+            out_dir=out,
+            mode=mode,
+            with_load=not args.no_load,
+            infra=args.infra,
+            hidden_tests=hidden,
+        )
+        try:
+            result = grade(request)
+        except SubmissionError as exc:
+            raise UsageError(str(exc)) from None
     reports = sorted(out.glob("*.*"))
     print(summary_table(result, reports, color=use_color(sys.stdout)))
+    if args.github:
+        feedback = (out / "feedback.md").read_text(encoding="utf-8")
+        for what in classroom.publish_to_github(result, feedback) or ["nothing: not on GitHub"]:
+            print(f"[labgrade] published {what}", file=sys.stderr)
+        return EXIT_OK  # the reporter step must run; it fails the job on fail or error
     return EXIT_INFRA if result.status == "infrastructure_error" else EXIT_OK
+
+
+def _hidden_tests(args: argparse.Namespace, lab, mode: str, stack: ExitStack) -> Path | None:
+    """The lab's hidden tests from `--tests` (a folder or an encrypted bundle), or None
+    to use the lab's own; a clear error when a graded run would have none."""
+    has_hidden_checks = any(check.hidden for check in lab.manifest.check)
+    if mode != "grade" or not has_hidden_checks:
+        return None
+    if not getattr(args, "tests", None):
+        if not (lab.path / "tests" / "hidden").is_dir():
+            raise UsageError(
+                f"{lab.id} has no tests/hidden here (a student copy?): grade with "
+                "--tests DIR, the tree `labgrade export-hidden` writes"
+            )
+        return None
+    from grader.export import HiddenTestsError, open_hidden_tests
+
+    try:
+        root = stack.enter_context(
+            open_hidden_tests(Path(args.tests), os.environ.get(HIDDEN_KEY_ENV))
+        )
+    except HiddenTestsError as exc:
+        raise UsageError(str(exc)) from None
+    folder = root / lab.id / "tests" / "hidden"
+    if not folder.is_dir():
+        raise UsageError(
+            f"{args.tests} has no hidden tests for {lab.id} (expected {lab.id}/tests/hidden)"
+        )
+    return folder
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -64,6 +106,79 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     return _grade(args, "check")
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from grader.batch.runner import BatchRequest, run_batch
+
+    lab = _lab(args.lab)
+    submissions = Path(args.submissions)
+    if not submissions.is_dir():
+        raise UsageError(f"--submissions {submissions} is not a folder")
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    out = Path(args.out) if args.out else Path("grading") / "batch" / lab.id
+    with ExitStack() as stack:
+        outcome = run_batch(
+            BatchRequest(
+                lab=lab,
+                submissions=submissions,
+                out_dir=out,
+                jobs=args.jobs,
+                resume=args.resume,
+                with_load=not args.no_load,
+                infra=args.infra,
+                hidden_tests=_hidden_tests(args, lab, "grade", stack),
+            )
+        )
+    print(
+        f"{len(outcome.entries)} student(s), {outcome.resumed} resumed, in {outcome.wall_s:.0f} s"
+    )
+    print(f"gradebook: {outcome.gradebook}")
+    print(f"report:    {outcome.report}")
+    if outcome.not_graded:
+        print(f"not graded: {', '.join(outcome.not_graded)} (see {out / 'batch.log'})")
+        return EXIT_INFRA
+    return EXIT_OK
+
+
+def cmd_export_student(args: argparse.Namespace) -> int:
+    from grader.export import ExportError, export_student
+
+    labs = _labs_or_all(args.labs)
+    try:
+        summary = export_student(Path(args.out), labs, Path(__file__).resolve().parents[1])
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+    print(summary.describe())
+    return EXIT_OK
+
+
+def cmd_export_hidden(args: argparse.Namespace) -> int:
+    from grader.export import ExportError, export_hidden, export_hidden_bundle
+
+    labs = _labs_or_all(args.labs)
+    try:
+        if args.bundle:
+            key = export_hidden_bundle(Path(args.out), labs, None)
+            print(f"wrote the encrypted bundle {args.out}")
+            print(f"its key (keep it secret; CI reads it from ${HIDDEN_KEY_ENV}):")
+            print(key.decode("ascii"))
+        else:
+            written = export_hidden(Path(args.out), labs)
+            print(
+                f"wrote {written.files_written} file(s), the hidden tests of "
+                f"{', '.join(written.labs)}, to {args.out}"
+            )
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+    return EXIT_OK
+
+
+def _labs_or_all(refs: list[str]) -> list:
+    from grader.lab.discovery import lab_folders, load_lab
+
+    return [_lab(ref) for ref in refs] if refs else [load_lab(f) for f in lab_folders()]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -218,7 +333,66 @@ def build_parser() -> argparse.ArgumentParser:
             "(LABGRADE_KAFKA_BOOTSTRAP, LABGRADE_MLFLOW_TRACKING_URI, LABGRADE_KUBECONFIG)",
         )
         sub.add_argument("--no-load", action="store_true", help="skip the load checks")
+        sub.add_argument(
+            "--github",
+            action="store_true",
+            help="in a GitHub Actions step: write the Classroom result to $GITHUB_OUTPUT "
+            "(output 'result'), append the feedback to $GITHUB_STEP_SUMMARY, and exit 0 "
+            "whatever the outcome so the reporter step runs",
+        )
+        if name == "grade":
+            sub.add_argument(
+                "--tests",
+                metavar="DIR",
+                help="hidden tests kept apart from the labs: the folder (or the encrypted "
+                f"bundle, key in ${HIDDEN_KEY_ENV}) that `labgrade export-hidden` writes",
+            )
 
+    batch = verb(
+        "batch",
+        cmd_batch,
+        "grade every submission folder of a class: gradebook.csv and report.html",
+    )
+    batch.add_argument("lab", metavar="LAB", help="lab number (03), folder name, or path")
+    batch.add_argument(
+        "--submissions",
+        metavar="DIR",
+        required=True,
+        help="one folder per student (as GitHub Classroom's bulk clone lays them out)",
+    )
+    batch.add_argument("--jobs", type=int, default=2, help="runs at a time (default: 2)")
+    batch.add_argument(
+        "--resume", action="store_true", help="keep students already graded in --out"
+    )
+    batch.add_argument("--out", metavar="DIR", help="default: ./grading/batch/<lab>/")
+    batch.add_argument("--tests", metavar="DIR", help="hidden tests kept apart (as for grade)")
+    batch.add_argument("--infra", default="local", choices=["local", "external"])
+    batch.add_argument("--no-load", action="store_true", help="skip the load checks")
+    exports = {}
+    for name, handler, text, out_help in (
+        (
+            "export-student",
+            cmd_export_student,
+            "write the student template repository: labs without solutions or hidden tests",
+            "a new or empty folder",
+        ),
+        (
+            "export-hidden",
+            cmd_export_hidden,
+            "write the hidden tests for a private companion repository (or an encrypted bundle)",
+            "a new or empty folder (a file with --bundle)",
+        ),
+    ):
+        exports[name] = verb(name, handler, text)
+        exports[name].add_argument("out", metavar="OUT", help=out_help)
+        exports[name].add_argument(
+            "--labs", nargs="*", default=[], metavar="LAB", help="default: all"
+        )
+    exports["export-hidden"].add_argument(
+        "--bundle",
+        action="store_true",
+        help=f"one encrypted file instead of a folder; prints its key (for ${HIDDEN_KEY_ENV})",
+    )
     verb("list", cmd_list, "list the labs")
     lint = verb("lint", cmd_lint, "validate lab manifests and folders")
     lint.add_argument("labs", nargs="*", metavar="LAB")

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -52,6 +52,14 @@ class GradeRequest:
     infra: str = "local"
     calibrating: bool = False
     """A reference run for calibration: load checks only, no calibration of its own."""
+    hidden_tests: Path | None = None
+    """The lab's hidden tests kept apart from it (`--tests`), else the lab's own."""
+    shared_infra: Infrastructure | None = None
+    """Infrastructure someone else started and stops (a batch): this run only takes a
+    namespace on it."""
+    load_turn: AbstractContextManager | None = None
+    """Held around the load phase, so that runs sharing a machine take turns and no
+    load run is measured while another one loads the machine."""
 
 
 def _say(message: str) -> None:
@@ -170,6 +178,12 @@ def _selected(request: GradeRequest) -> tuple[list[CheckSpec], list[LoadSpec]]:
     return checks, loads
 
 
+def _hidden_tests(request: GradeRequest) -> Path | None:
+    if request.mode != "grade":
+        return None
+    return request.hidden_tests or request.lab.path / "tests" / "hidden"
+
+
 def _max_score(request: GradeRequest) -> float:
     checks, loads = _selected(request)
     return sum(c.points for c in checks) + sum(lo.points for lo in loads)
@@ -188,15 +202,15 @@ def _grade_once(
     result.notes.extend(sandbox.isolation_notes())
     with ExitStack() as stack:
         with timer.phase("workspace"):
-            workspace = build_workspace(
-                lab, request.submission, include_hidden=request.mode == "grade"
-            )
+            workspace = build_workspace(lab, request.submission, _hidden_tests(request))
             stack.callback(workspace.remove)
             stack.callback(_keep_logs, workspace, request.out_dir)
             result.ignored_changes = workspace.ignored_changes
         with timer.phase("provision"):
             infra = stack.enter_context(
-                open_infrastructure(request.infra, manifest.lab.infra, request.mode)
+                nullcontext(request.shared_infra)
+                if request.shared_infra is not None
+                else open_infrastructure(request.infra, manifest.lab.infra, request.mode)
             )
             stack.callback(infra.drop_namespace, run_id)
         policy = _sandbox_policy(request, workspace, infra)
@@ -240,14 +254,18 @@ def _grade_once(
                     tests=tests,
                 )
             )
-        with timer.phase("load"):
-            for load in loads:
-                figures = reference.for_load(load.name) if reference else {}
-                result.loads.append(
-                    _run_one_load(
-                        load, services, context, context_path, workspace, request.mode, figures
+        with ExitStack() as turn:
+            if loads and request.load_turn is not None:
+                with timer.phase("load_queue"):
+                    turn.enter_context(request.load_turn)
+            with timer.phase("load"):
+                for load in loads:
+                    figures = reference.for_load(load.name) if reference else {}
+                    result.loads.append(
+                        _run_one_load(
+                            load, services, context, context_path, workspace, request.mode, figures
+                        )
                     )
-                )
         _require_healthy(infra, "the load run")
         with timer.phase("teardown"):
             stack.close()

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,3 +27,41 @@ def test_labs_root(monkeypatch) -> Path:
     """Point lab discovery at tests/labs (it reads LABGRADE_LABS on every call)."""
     monkeypatch.setenv("LABGRADE_LABS", str(TEST_LABS))
     return TEST_LABS
+
+
+REPORTER_TWIN = REPO / "tests" / "github" / "grading_reporter_twin.js"
+
+
+@dataclass(frozen=True)
+class ReporterRun:
+    points: str | None
+    """What follows "Points " in the reporter's notice, e.g. "62.5/100"."""
+    exit_code: int
+    output: str
+
+
+@pytest.fixture(scope="session")
+def classroom_reporter() -> Callable[[Path], ReporterRun]:
+    """Feed a `classroom-result.b64` through GitHub Classroom's reporter.
+
+    The twin in tests/github/ by default; the real action's bundled `dist/index.js`
+    when LABGRADE_CLASSROOM_REPORTER names one.
+    """
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        pytest.skip("Node.js is not installed (.ci/run installs Debian's nodejs)")
+    script = os.environ.get("LABGRADE_CLASSROOM_REPORTER") or str(REPORTER_TWIN)
+
+    def run(encoded_file: Path) -> ReporterRun:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "INPUT_RUNNERS": "labgrade",
+            "LABGRADE_RESULTS": encoded_file.read_text(encoding="ascii").strip(),
+        }
+        done = subprocess.run(
+            [node, script], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        found = re.search(r"Points (\S+/\S+)", done.stdout)
+        return ReporterRun(found.group(1) if found else None, done.returncode, done.stdout)
+
+    return run

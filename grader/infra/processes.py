@@ -12,16 +12,47 @@ import os
 import signal
 import subprocess
 
+import psutil
+
+SANDBOX_PROCESS_NAMES = frozenset({"bwrap"})
+
 
 def signal_group(proc: subprocess.Popen, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
 
 
+def _group_members(pgid: int) -> list[psutil.Process]:
+    members = []
+    for candidate in psutil.process_iter(["name"]):
+        with contextlib.suppress(ProcessLookupError, PermissionError, psutil.Error):
+            if os.getpgid(candidate.pid) == pgid:
+                members.append(candidate)
+    return members
+
+
+def terminate_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the group's programs, but not a sandbox wrapped around them.
+
+    bubblewrap dies at once on SIGTERM, and with it the PID namespace's init, upon
+    which the kernel SIGKILLs everything inside: the program would never run its
+    shutdown (a consumer's final offset commit, say). Signalled alone, the program
+    exits cleanly and the sandbox follows it.
+    """
+    members = _group_members(proc.pid)
+    programs = [m for m in members if m.info["name"] not in SANDBOX_PROCESS_NAMES]
+    if not programs or len(programs) == len(members):
+        signal_group(proc, signal.SIGTERM)
+        return
+    for program in programs:
+        with contextlib.suppress(psutil.Error):
+            program.send_signal(signal.SIGTERM)
+
+
 def stop_group(proc: subprocess.Popen, grace_s: float = 3.0) -> int | None:
     """SIGTERM the group, SIGKILL it after grace_s; return the leader's exit code."""
     if proc.poll() is None:
-        signal_group(proc, signal.SIGTERM)
+        terminate_group(proc)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=grace_s)
     # The leader may be gone while children it forked are still alive: always sweep.

@@ -35,8 +35,12 @@ def lint_lab(lab: Lab) -> list[str]:
             problems.append(f"{lab.path}: missing folder '{folder}/'")
     if not (lab.path / "README.md").is_file():
         problems.append(f"{lab.path}: missing README.md (the student's brief)")
+    # A student's copy has no tests/hidden at all (they are kept apart): not a defect.
+    hidden_kept_apart = not (lab.path / "tests" / "hidden").exists()
     for i, check in enumerate(manifest.check):
         for selection in check.tests:
+            if check.hidden and hidden_kept_apart:
+                continue
             if not _selection_path(lab, selection).exists():
                 problems.append(
                     f"{where}: key 'check[{i}].tests': no such file or folder '{selection}'"

@@ -1,8 +1,8 @@
 """Reports of one grading run, all rendered from one `GradingResult`.
 
 Because every format reads the same structure, result.json, feedback.md,
-junit.xml, the Gradescope file and the terminal table cannot disagree about a
-score. One module per format; `write_reports` writes them all.
+junit.xml, the Gradescope and GitHub Classroom files and the terminal table cannot
+disagree about a score. One module per format; `write_reports` writes them all.
 """
 
 from __future__ import annotations
@@ -10,14 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from grader.report import feedback, gradescope, json_report, junit
+from grader.report import classroom, feedback, gradescope, json_report, junit
 from grader.report.terminal import summary_table
 from grader.result import GradingResult
 
 Writer = Callable[[GradingResult, Path], Path]
 
 #: In writing order: result.json first, it is the record everything else derives from.
-WRITERS: tuple[Writer, ...] = (json_report.write, feedback.write, junit.write, gradescope.write)
+WRITERS: tuple[Writer, ...] = (
+    json_report.write,
+    feedback.write,
+    junit.write,
+    gradescope.write,
+    classroom.write,
+)
 
 
 def write_reports(result: GradingResult, out_dir: Path) -> list[Path]:

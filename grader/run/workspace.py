@@ -76,7 +76,9 @@ def changed_outside(student_lab: Path, lab: Lab) -> list[str]:
     return changed
 
 
-def build_workspace(lab: Lab, submission_path: Path, include_hidden: bool) -> Workspace:
+def build_workspace(lab: Lab, submission_path: Path, hidden_tests: Path | None) -> Workspace:
+    """`hidden_tests`: the folder laid in as `tests/hidden` (the lab's own, or a copy
+    kept apart from student repositories), or None for a run without hidden checks."""
     code, student_lab = locate_submission(lab, submission_path.resolve())
     root = Path(tempfile.mkdtemp(prefix=f"labgrade-{lab.number}-"))
     try:
@@ -92,13 +94,11 @@ def build_workspace(lab: Lab, submission_path: Path, include_hidden: bool) -> Wo
         shutil.copytree(code, workspace.submission, ignore=NOT_SUBMISSION, symlinks=True)
         workspace.trusted.mkdir()
         shutil.copy2(lab.manifest_path, workspace.trusted / "lab.toml")
-        for folder in INSTRUCTOR_FOLDERS:
-            if folder == "tests/hidden" and not include_hidden:
-                continue
-            if (lab.path / folder).is_dir():
-                shutil.copytree(
-                    lab.path / folder, workspace.trusted / folder, ignore=NOT_SUBMISSION
-                )
+        sources = {folder: lab.path / folder for folder in INSTRUCTOR_FOLDERS}
+        sources["tests/hidden"] = hidden_tests
+        for folder, source in sources.items():
+            if source is not None and source.is_dir():
+                shutil.copytree(source, workspace.trusted / folder, ignore=NOT_SUBMISSION)
         for folder in (workspace.state, workspace.logs, workspace.work):
             folder.mkdir()
         if student_lab is not None and student_lab.resolve() != lab.path:

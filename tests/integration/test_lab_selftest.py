@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from grader.lab.discovery import lab_folders, load_lab
+from grader.report import classroom
+from grader.report._format import fmt_points
 from grader.selftest import selftest, variants
 
 LABS = [folder for folder in lab_folders() if variants(load_lab(folder))]
@@ -18,7 +20,7 @@ LABS = [folder for folder in lab_folders() if variants(load_lab(folder))]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", LABS, ids=[f.name for f in LABS])
-def test_every_variant_lands_in_its_range(folder: Path, tmp_path: Path) -> None:
+def test_every_variant_lands_in_its_range(folder: Path, tmp_path: Path, classroom_reporter) -> None:
     lab = load_lab(folder)
     outcomes = selftest([lab], tmp_path, on_result=lambda _: None)
     assert {o.variant.name for o in outcomes} >= {"starter", "solution", "partial", "alternative"}
@@ -30,7 +32,19 @@ def test_every_variant_lands_in_its_range(folder: Path, tmp_path: Path) -> None:
     assert solution.result.score == solution.result.max_score
     starter = next(o for o in outcomes if o.variant.name == "starter")
     assert starter.fraction is not None and starter.fraction <= 0.4
+    _reporter_agrees(outcomes, tmp_path, classroom_reporter)
 
 
 def test_there_is_a_lab_to_selftest() -> None:
     assert LABS, "no lab under labs/ has variants/: selftest would prove nothing"
+
+
+def _reporter_agrees(outcomes, out_root: Path, classroom_reporter) -> None:
+    """GitHub Classroom's reporter, fed each variant's step output, records exactly
+    the score in result.json ("Points M/M" for the solution)."""
+    for outcome in outcomes:
+        result = outcome.result
+        encoded = out_root / result.lab / outcome.variant.name / classroom.BASE64_FILENAME
+        run = classroom_reporter(encoded)
+        expected = f"{fmt_points(result.score)}/{fmt_points(result.max_score)}"
+        assert run.points == expected, f"{outcome.variant.name}: {run.output}"

@@ -48,7 +48,7 @@ def broken_lab(tmp_path) -> Path:
 def test_help_exits_zero():
     run = labgrade("--help")
     assert run.returncode == 0
-    for verb in ("grade", "check", "list", "lint", "selftest", "infra"):
+    for verb in ("grade", "check", "batch", "export-student", "export-hidden", "list", "infra"):
         assert verb in run.stdout
     assert "Exit codes" in run.stdout
 
@@ -140,3 +140,32 @@ def test_list_marks_an_invalid_lab(broken_lab):
     run = labgrade("list", labs=broken_lab.parent)
     assert run.returncode == 0
     assert "INVALID" in run.stdout and "load[0].users" in run.stdout
+
+
+def test_batch_with_missing_submissions_folder(tmp_path):
+    done = labgrade("batch", "00", "--submissions", str(tmp_path / "nope"))
+    assert done.returncode == 2
+    assert "is not a folder" in done.stderr
+
+
+def test_batch_rejects_zero_jobs(tmp_path):
+    done = labgrade("batch", "00", "--submissions", str(tmp_path), "--jobs", "0")
+    assert done.returncode == 2
+    assert "--jobs" in done.stderr
+
+
+def test_grade_with_missing_hidden_tests(tmp_path):
+    done = labgrade(
+        "grade", "00", "--submission", str(COUNTER_LAB / "starter"), "--tests", str(tmp_path)
+    )
+    assert done.returncode == 2
+    assert "has no hidden tests for 00-counter" in done.stderr
+
+
+def test_export_refuses_a_folder_with_content(tmp_path):
+    (tmp_path / "keep.txt").write_text("an instructor's file")
+    for verb in ("export-student", "export-hidden"):
+        done = labgrade(verb, str(tmp_path), labs=None)
+        assert done.returncode == 2, verb
+        assert "not an empty folder" in done.stderr
+    assert (tmp_path / "keep.txt").read_text() == "an instructor's file"

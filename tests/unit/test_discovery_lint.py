@@ -223,3 +223,9 @@ def test_owner_of_a_parametrized_test_selected_by_function():
     checks = [spec("param", "tests/hidden/test_p.py::test_p")]
     found = owner("tests/hidden/test_p.py::test_p[1]", checks)
     assert found is not None and found.name == "param"
+
+
+def test_lint_accepts_a_student_copy_without_hidden_tests(lab_copy):
+    """A student repository has no tests/hidden at all: kept apart, not missing."""
+    shutil.rmtree(lab_copy / "tests" / "hidden")
+    assert lint_lab(load_lab(lab_copy)) == []

@@ -165,7 +165,13 @@ def _rendered_for_people(result: GradingResult) -> list[str]:
 def test_write_reports_writes_every_format(tmp_path: Path) -> None:
     paths = write_reports(_graded(), tmp_path / "out")
     names = [p.name for p in paths]
-    assert names == ["result.json", "feedback.md", "junit.xml", "gradescope-results.json"]
+    assert names == [
+        "result.json",
+        "feedback.md",
+        "junit.xml",
+        "gradescope-results.json",
+        "classroom-result.json",
+    ]
     assert all(p.is_file() and p.stat().st_size > 0 for p in paths)
 
 

@@ -37,7 +37,7 @@ def test_edits_outside_the_code_folder_are_ignored_and_listed(tmp_path, counter_
     (student_lab / "tests" / "visible" / "test_smoke.py").write_text("def test_x():\n    pass\n")
     (student_lab / "lab.toml").write_text("# my own grading rules\n")
     (student_lab / "starter" / "notes.txt").write_text("mine")
-    workspace = build_workspace(lab, repo, include_hidden=True)
+    workspace = build_workspace(lab, repo, lab.path / "tests" / "hidden")
     try:
         assert workspace.ignored_changes == ["lab.toml", "tests/visible/test_smoke.py"]
         trusted_test = workspace.trusted / "tests" / "visible" / "test_smoke.py"
@@ -54,7 +54,7 @@ def test_edits_outside_the_code_folder_are_ignored_and_listed(tmp_path, counter_
 
 def test_hidden_tests_stay_out_of_a_check_workspace(counter_lab_path):
     lab = load_lab(counter_lab_path)
-    workspace = build_workspace(lab, counter_lab_path / "starter", include_hidden=False)
+    workspace = build_workspace(lab, counter_lab_path / "starter", None)
     try:
         assert (workspace.trusted / "tests" / "visible").is_dir()
         assert not (workspace.trusted / "tests" / "hidden").exists()
