@@ -74,7 +74,9 @@ def _grade(args: argparse.Namespace, mode: str) -> int:
 def _hidden_tests(args: argparse.Namespace, lab, mode: str, stack: ExitStack) -> Path | None:
     """The lab's hidden tests from `--tests` (a folder or an encrypted bundle), or None
     to use the lab's own; a clear error when a graded run would have none."""
-    has_hidden_checks = any(check.hidden for check in lab.manifest.check)
+    has_hidden_checks = lab.manifest.notebook is not None or any(
+        check.hidden for check in lab.manifest.check
+    )
     if mode != "grade" or not has_hidden_checks:
         return None
     if not getattr(args, "tests", None):
@@ -175,6 +177,29 @@ def cmd_export_hidden(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_release_notebooks(args: argparse.Namespace) -> int:
+    from grader.notebook.questions import NotebookSourceError
+    from grader.notebook.release import sync_lab_notebooks
+
+    stale = []
+    for lab in _labs_or_all(args.labs):
+        if lab.manifest.notebook is None:
+            continue
+        print(f"{lab.id}: releasing the notebook...", file=sys.stderr, flush=True)
+        try:
+            stale += sync_lab_notebooks(lab, check_only=args.check)
+        except NotebookSourceError as exc:
+            raise UsageError(str(exc)) from None
+    if args.check:
+        for folder in stale:
+            print(f"out of date: {folder} (run `labgrade release-notebooks`)")
+        return EXIT_FAILED if stale else EXIT_OK
+    for folder in stale:
+        print(f"wrote {folder}")
+    print("all notebooks up to date" if not stale else f"{len(stale)} folder(s) rewritten")
+    return EXIT_OK
+
+
 def _labs_or_all(refs: list[str]) -> list:
     from grader.lab.discovery import lab_folders, load_lab
 
@@ -233,10 +258,13 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         v, r = outcome.variant, outcome.result
         got = "infra error" if outcome.fraction is None else f"{outcome.fraction:5.0%}"
         verdict = "ok  " if outcome.ok else "FAIL"
+        notebook = ""
+        if v.notebook_points is not None:
+            notebook = f", notebook {outcome.notebook_points}/expected {v.notebook_points:g}"
         print(
             f"{verdict} {outcome.lab} {v.name:<14} {got:>11}  expected "
-            f"{v.min_fraction:.0%}-{v.max_fraction:.0%}  ({r.score}/{r.max_score:g}, "
-            f"{r.timings.get('total_s', 0):.0f} s)",
+            f"{v.min_fraction:.0%}-{v.max_fraction:.0%}  ({r.score}/{r.max_score:g}"
+            f"{notebook}, {r.timings.get('total_s', 0):.0f} s)",
             flush=True,
         )
 
@@ -392,6 +420,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--bundle",
         action="store_true",
         help=f"one encrypted file instead of a folder; prints its key (for ${HIDDEN_KEY_ENV})",
+    )
+    notebooks = verb(
+        "release-notebooks",
+        cmd_release_notebooks,
+        "regenerate each lab's released notebook (starter/notebook/, via nbgrader) and the "
+        "reference's copy (solution/notebook/) from tests/hidden/notebook/",
+    )
+    notebooks.add_argument("labs", nargs="*", metavar="LAB", help="default: all")
+    notebooks.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if a copy is out of date"
     )
     verb("list", cmd_list, "list the labs")
     lint = verb("lint", cmd_lint, "validate lab manifests and folders")

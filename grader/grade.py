@@ -1,6 +1,7 @@
 """`labgrade grade` and `labgrade check`: one grading run, phase by phase.
 
-    workspace -> provision -> services -> checks -> load -> teardown -> score -> reports
+    workspace -> provision -> services -> checks -> load -> notebook -> teardown -> score
+    -> reports
 
 Infrastructure failures are retried; if they persist the result says
 `infrastructure_error` and carries no score, never a zero that looks earned.
@@ -25,10 +26,12 @@ from grader.infra.local import Infrastructure
 from grader.infra.provider import open_infrastructure
 from grader.infra.service import InfrastructureError
 from grader.lab.discovery import Lab, labs_root
-from grader.lab.manifest import CheckSpec, LoadSpec
+from grader.lab.manifest import CheckSpec, LoadSpec, NotebookSpec
 from grader.load import calibration
 from grader.load.calibration import Calibration, needs_calibration
 from grader.load.runner import run_load
+from grader.notebook.autograde import NotebookRun, grade_notebook
+from grader.notebook.questions import NotebookSourceError
 from grader.report import write_reports
 from grader.result import CheckResult, GradingResult, LoadResult, LoadStats
 from grader.run import sandbox
@@ -178,6 +181,13 @@ def _selected(request: GradeRequest) -> tuple[list[CheckSpec], list[LoadSpec]]:
     return checks, loads
 
 
+def _selected_notebook(request: GradeRequest) -> NotebookSpec | None:
+    """The analysis notebook has hidden tests: graded by `grade`, never by `check`."""
+    if request.mode != "grade" or request.calibrating:
+        return None
+    return request.lab.manifest.notebook
+
+
 def _hidden_tests(request: GradeRequest) -> Path | None:
     if request.mode != "grade":
         return None
@@ -186,7 +196,12 @@ def _hidden_tests(request: GradeRequest) -> Path | None:
 
 def _max_score(request: GradeRequest) -> float:
     checks, loads = _selected(request)
-    return sum(c.points for c in checks) + sum(lo.points for lo in loads)
+    notebook = _selected_notebook(request)
+    return (
+        sum(c.points for c in checks)
+        + sum(lo.points for lo in loads)
+        + (notebook.points if notebook else 0)
+    )
 
 
 def _grade_once(
@@ -198,8 +213,15 @@ def _grade_once(
     lab, manifest = request.lab, request.lab.manifest
     checks, loads = _selected(request)
     run_id = f"lg{uuid.uuid4().hex[:10]}"
+    notebook = _selected_notebook(request)
     result = _empty_result(request, "graded")
     result.notes.extend(sandbox.isolation_notes())
+    if request.mode == "check" and manifest.notebook is not None:
+        result.notes.append(
+            f"the analysis notebook ({manifest.notebook.submission_folder}/"
+            f"{manifest.notebook.file}, {manifest.notebook.points:g} points) is graded by "
+            "hidden tests in `labgrade grade`; its visible checks run in Jupyter"
+        )
     with ExitStack() as stack:
         with timer.phase("workspace"):
             workspace = build_workspace(lab, request.submission, _hidden_tests(request))
@@ -267,12 +289,41 @@ def _grade_once(
                         )
                     )
         _require_healthy(infra, "the load run")
+        if notebook is not None:
+            with timer.phase("notebook"):
+                result.checks.append(_grade_notebook(request, notebook, workspace, policy))
+            result.notes.append(_NOTEBOOK_ISOLATION[sandbox.bubblewrap() is not None])
         with timer.phase("teardown"):
             stack.close()
     result.score = score.total(
         [c.points for c in result.checks] + [lo.points for lo in result.loads], result.max_score
     )
     return result
+
+
+_NOTEBOOK_ISOLATION = {
+    True: "notebook: its kernel runs in bubblewrap with no network and no view of the source "
+    "notebook, the gradebook or the workspace; feedback gives points per question, never a "
+    "cell's output",
+    False: "notebook: bubblewrap is not installed, so its kernel is not isolated: student code "
+    "in it could read the hidden tests",
+}
+
+
+def _grade_notebook(
+    request: GradeRequest, notebook: NotebookSpec, workspace: Workspace, policy: sandbox.Policy
+) -> CheckResult:
+    run = NotebookRun(
+        assignment=request.lab.id,
+        source_dir=workspace.trusted / notebook.source_dir,
+        submission_dir=workspace.submission,
+        scratch=workspace.root / "notebook",
+        hidden=(str(workspace.root), *policy.hidden),
+    )
+    try:
+        return grade_notebook(notebook, run)
+    except NotebookSourceError as exc:  # the instructor's side: no score, not a zero
+        raise InfrastructureError(f"the lab's notebook cannot be graded: {exc}") from None
 
 
 def _run_one_load(

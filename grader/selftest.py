@@ -3,6 +3,8 @@
 Each lab's `variants/` holds submissions with the score range they must land in: the
 starter low, the reference full, partial fixes in between, alternative correct fixes
 full.  A variant may be a whole submission or files laid over the starter/solution.
+A lab with an analysis notebook also says what the variant's notebook must score
+(`notebook_points`): the reference's full, the released blank's nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from grader.grade import GradeRequest, grade
 from grader.lab.discovery import Lab
-from grader.lab.manifest import ManifestError
+from grader.lab.manifest import ManifestError, NotebookSpec
 from grader.result import GradingResult
 
 EXPECT_FILE = "expect.toml"
@@ -30,6 +32,7 @@ class Variant:
     min_fraction: float
     max_fraction: float
     describes: str
+    notebook_points: float | None = None
 
 
 @dataclass
@@ -45,10 +48,20 @@ class VariantOutcome:
         return self.result.score / self.result.max_score
 
     @property
+    def notebook_points(self) -> float | None:
+        graded = [c for c in self.result.checks if c.name == NotebookSpec.name]
+        return graded[0].points if graded else None
+
+    @property
     def ok(self) -> bool:
         f = self.fraction
         v = self.variant
-        return f is not None and v.min_fraction - 1e-9 <= f <= v.max_fraction + 1e-9
+        in_range = f is not None and v.min_fraction - 1e-9 <= f <= v.max_fraction + 1e-9
+        expected = v.notebook_points
+        return in_range and (
+            expected is None
+            or (self.notebook_points is not None and abs(self.notebook_points - expected) < 0.01)
+        )
 
 
 def read_variant(folder: Path) -> Variant:
@@ -63,6 +76,9 @@ def read_variant(folder: Path) -> Variant:
     for key in ("min_fraction", "max_fraction"):
         if not isinstance(data.get(key), int | float) or not 0 <= data[key] <= 1:
             raise ManifestError(f"{path}: key '{key}': expected a number between 0 and 1")
+    notebook_points = data.get("notebook_points")
+    if notebook_points is not None and not isinstance(notebook_points, int | float):
+        raise ManifestError(f"{path}: key 'notebook_points': expected a number of points")
     return Variant(
         folder.name,
         folder,
@@ -70,6 +86,7 @@ def read_variant(folder: Path) -> Variant:
         float(data["min_fraction"]),
         float(data["max_fraction"]),
         str(data.get("describes", "")),
+        None if notebook_points is None else float(notebook_points),
     )
 
 

@@ -5,6 +5,9 @@ Instructor-only, never exported:
 
 - in every lab: its reference submission (`reference_dir` in lab.toml, `solution/` by
   default), `tests/hidden/` and `variants/`;
+- the analysis notebook's source: the starter's `notebook/` is released afresh from
+  `tests/hidden/notebook/` by `nbgrader generate_assignment`, so the copy students
+  get never depends on someone having run `labgrade release-notebooks`;
 - a file whose first 5 lines contain the text `labgrade: instructor-only`, in a
   comment of whatever language the file is in (`# labgrade: instructor-only`);
 - a folder holding a file named `.instructor-only`, with everything under it.
@@ -21,12 +24,16 @@ from __future__ import annotations
 import os
 import shutil
 import string
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path, PurePosixPath
 
 from grader.lab.discovery import Lab
+from grader.lab.manifest import NotebookSpec
+from grader.notebook.questions import NotebookSourceError
+from grader.notebook.release import release_notebook
 
 MARKER_TEXT = "labgrade: instructor-only"
 MARKER_LINES = 5
@@ -134,6 +141,18 @@ def select(
     return keep, leave
 
 
+def _released_notebook(lab: Lab, scratch: Path) -> Path | None:
+    """The lab's notebook as students get it, or None for a lab without one."""
+    source = lab.path / NotebookSpec.source_dir
+    if lab.manifest.notebook is None or not source.is_dir():
+        return None
+    try:
+        release_notebook(lab, source, scratch / lab.id)
+    except NotebookSourceError as exc:
+        raise ExportError(str(exc)) from None
+    return scratch / lab.id
+
+
 def lab_exclusions(lab: Lab) -> frozenset[PurePosixPath]:
     return frozenset(
         PurePosixPath(p) for p in (lab.manifest.lab.reference_dir, *LAB_INSTRUCTOR_FOLDERS)
@@ -204,8 +223,17 @@ def export_student(out: Path, labs: list[Lab], repo_root: Path) -> ExportSummary
             left_out.append(PurePosixPath(name))
         else:
             plan.append((source, PurePosixPath(name)))
+    releases = tempfile.TemporaryDirectory(prefix="labgrade-export-")
     for lab in labs:
-        add(lab.path, PurePosixPath("labs", lab.id), lab_exclusions(lab))
+        target = PurePosixPath("labs", lab.id)
+        released = _released_notebook(lab, Path(releases.name))
+        if released is None:
+            add(lab.path, target, lab_exclusions(lab))
+            continue
+        notebook = PurePosixPath(lab.manifest.lab.submission_dir, NotebookSpec.submission_folder)
+        add(lab.path, target, lab_exclusions(lab) | {notebook})
+        left_out[:] = [p for p in left_out if not p.is_relative_to(target / notebook)]
+        add(released, target / notebook)
     workflow = repo_root / WORKFLOW_SOURCE
     if not workflow.is_file():
         raise ExportError(f"{workflow} is missing: students' pushes would not be graded")
@@ -213,8 +241,9 @@ def export_student(out: Path, labs: list[Lab], repo_root: Path) -> ExportSummary
     readme = render_readme(labs)
 
     out.mkdir(parents=True, exist_ok=True)
-    for source, target in plan:
-        (out / target).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, out / target)
+    with releases:
+        for source, target in plan:
+            (out / target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, out / target)
     (out / "README.md").write_text(readme, encoding="utf-8")
     return ExportSummary(out, tuple(ids), len(plan) + 1, tuple(str(p) for p in left_out))

@@ -74,3 +74,28 @@ def kill_group(proc: subprocess.Popen) -> int | None:
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
     return proc.returncode
+
+
+def kill_tree(proc: subprocess.Popen) -> int | None:
+    """SIGKILL the process, its group and every descendant, even those in sessions of
+    their own (a Jupyter kernel is started in one)."""
+    with contextlib.suppress(psutil.Error):
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+    return kill_group(proc)
+
+
+def kill_processes_mentioning(argument: str) -> int:
+    """SIGKILL every process with `argument` on its command line; how many there were.
+
+    For what escapes group and tree: a sandbox whose outer bwrap was killed alone
+    leaves its PID namespace's init, and the program in it, orphaned elsewhere.
+    """
+    found = 0
+    for candidate in psutil.process_iter(["cmdline"]):
+        if argument in (candidate.info["cmdline"] or []):
+            with contextlib.suppress(psutil.Error):
+                candidate.kill()
+                found += 1
+    return found

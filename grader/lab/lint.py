@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.lab.discovery import Lab
+from grader.notebook.questions import NotebookSourceError, questions
 from grader.run.services import PLACEHOLDER
 
 PLACEHOLDERS = {
@@ -67,6 +68,48 @@ def lint_lab(lab: Lab) -> list[str]:
             problems.append(f"{where}: key 'service[{i}].source': 'support' but no support/ folder")
         if service.ready.http and not service.needs_port:
             problems.append(f"{where}: key 'service[{i}].ready.http': needs_port is false")
+    problems += _notebook_problems(lab)
     if manifest.max_score <= 0:
         problems.append(f"{where}: the lab is worth no points (no check or load has points)")
+    return problems
+
+
+def _notebook_problems(lab: Lab) -> list[str]:
+    """The source notebook's graded cells against the manifest, and the released copy
+    against the source (cheaply: `release-notebooks --check` compares byte for byte)."""
+    spec = lab.manifest.notebook
+    if spec is None:
+        return []
+    where = lab.manifest_path
+    problems = []
+    released = lab.path / lab.manifest.lab.submission_dir / spec.submission_folder / spec.file
+    if not released.is_file():
+        problems.append(
+            f"{where}: key 'notebook': no released notebook at {released.relative_to(lab.path)} "
+            "(run `labgrade release-notebooks`)"
+        )
+    source = lab.path / spec.source_dir / spec.file
+    if not (lab.path / "tests" / "hidden").exists():
+        return problems  # a student copy: the source is kept apart
+    try:
+        asked = questions(source)
+    except NotebookSourceError as exc:
+        return [*problems, str(exc)]
+    total = sum(q.points for q in asked)
+    if abs(total - spec.points) > 1e-9:
+        problems.append(
+            f"{where}: key 'notebook.points': {spec.points:g}, but the graded cells of "
+            f"{source.relative_to(lab.path)} add up to {total:g}"
+        )
+    if released.is_file():
+        text = released.read_text(encoding="utf-8")
+        if "BEGIN HIDDEN TESTS" in text or "BEGIN SOLUTION" in text:
+            problems.append(f"{released}: holds solutions or hidden tests: release it again")
+        else:
+            try:
+                same = [q.grade_id for q in questions(released)] == [q.grade_id for q in asked]
+            except NotebookSourceError:
+                same = False
+            if not same:
+                problems.append(f"{released}: its graded cells differ from the source's")
     return problems

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -189,11 +189,33 @@ class LoadSpec(_Strict):
     fault: list[Fault] = []
 
 
+class NotebookSpec(_Strict):
+    """The lab's nbgrader analysis notebook, graded as one more hidden check group.
+
+    Its source (solutions, hidden tests, data files) lives in `tests/hidden/notebook/`,
+    so it travels with the hidden tests; students get the released copy in their code
+    folder's `notebook/`.  `points` must equal the sum of the source's graded cells.
+    """
+
+    title: str
+    concept: str
+    points: Annotated[float, Field(gt=0)]
+    file: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+\.ipynb$")] = "analysis.ipynb"
+    timeout_s: PositiveSeconds = 60
+    """The whole notebook's run, kernel start included."""
+
+    name: ClassVar[str] = "notebook"
+    source_dir: ClassVar[str] = "tests/hidden/notebook"
+    submission_folder: ClassVar[str] = "notebook"
+    """Inside the submission's code folder (`starter/notebook/` in a student repository)."""
+
+
 class Manifest(_Strict):
     lab: LabInfo
     service: list[ServiceSpec] = []
     check: list[CheckSpec] = []
     load: list[LoadSpec] = []
+    notebook: NotebookSpec | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
@@ -222,7 +244,8 @@ class Manifest(_Strict):
 
     @property
     def max_score(self) -> float:
-        return sum(c.points for c in self.check) + sum(lo.points for lo in self.load)
+        notebook = self.notebook.points if self.notebook else 0
+        return sum(c.points for c in self.check) + sum(lo.points for lo in self.load) + notebook
 
 
 def _key_path(loc: tuple[str | int, ...], raw: dict) -> str:

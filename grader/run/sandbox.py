@@ -49,6 +49,8 @@ class Policy:
     writable: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()
     readable: tuple[str, ...] = ()
+    network: bool = True
+    """False: a network namespace of its own, with nothing in it but loopback."""
 
 
 @cache
@@ -117,6 +119,8 @@ def confined(argv: list[str], cwd: Path, policy: Policy) -> list[str]:
     # services are restarted from short-lived control-server threads.  Clean-up is by
     # process group, and the PID namespace takes every descendant down with it.
     wrapped = [bwrap, "--unshare-pid", "--unshare-ipc"]
+    if not policy.network:
+        wrapped.append("--unshare-net")
     for folder in SYSTEM_FOLDERS:  # a whitelist: home folders, other checkouts, /work... absent
         path = Path(folder)
         if path.is_symlink():
@@ -142,7 +146,7 @@ def confined(argv: list[str], cwd: Path, policy: Policy) -> list[str]:
     return [*wrapped, "--chdir", str(cwd), "--", *argv]
 
 
-def _apply_limits(limits: Limits) -> None:
+def apply_limits(limits: Limits) -> None:
     memory = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
@@ -168,7 +172,7 @@ def spawn(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=lambda: _apply_limits(limits),
+            preexec_fn=lambda: apply_limits(limits),
         )
 
 
@@ -191,7 +195,7 @@ def run(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        preexec_fn=lambda: _apply_limits(limits),
+        preexec_fn=lambda: apply_limits(limits),
     )
     try:
         out, err = proc.communicate(input_bytes, timeout=timeout_s)

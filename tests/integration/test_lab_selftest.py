@@ -1,7 +1,8 @@
 """The grader proves itself on every real lab: `labgrade selftest` for each lab.
 
 Each variant (starter, solution, partial fix, alternative fix) must land in its
-expected score range; the reference solution must score full marks.
+expected score range; the reference solution must score full marks.  The analysis
+notebook is graded in every variant: the reference's full, the released blank's none.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def test_every_variant_lands_in_its_range(folder: Path, tmp_path: Path, classroo
     assert solution.result.score == solution.result.max_score
     starter = next(o for o in outcomes if o.variant.name == "starter")
     assert starter.fraction is not None and starter.fraction <= 0.4
+    if lab.manifest.notebook is not None:
+        assert solution.notebook_points == lab.manifest.notebook.points
+        assert starter.notebook_points == 0
     _reporter_agrees(outcomes, tmp_path, classroom_reporter)
 
 

@@ -1,0 +1,97 @@
+"""The student version of a lab's notebook, made by `nbgrader generate_assignment`."""
+
+from __future__ import annotations
+
+import contextlib
+import filecmp
+import hashlib
+import shutil
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+from grader.cache import cache_root
+from grader.lab.discovery import Lab
+from grader.lab.manifest import NotebookSpec
+from grader.notebook.questions import NotebookSourceError
+from grader.notebook.runner import LOG_NAME, run_worker
+
+RELEASE_TIMEOUT_S = 120
+
+
+def release_notebook(lab: Lab, source_dir: Path, out_dir: Path) -> None:
+    """Write the released notebook and its data files to out_dir (replaced if present).
+
+    Releasing is deterministic, so a release is kept in the cache under the digest of
+    its source: exports and `release-notebooks --check` pay nbgrader's start-up once.
+    """
+    cached = cache_root() / "released-notebooks" / _digest(lab.id, source_dir)
+    if not cached.is_dir():
+        _release_into(lab, source_dir, cached)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    shutil.copytree(cached, out_dir)
+
+
+def _release_into(lab: Lab, source_dir: Path, target: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="labgrade-release-") as scratch:
+        staged = Path(scratch) / "released"
+        job = {
+            "action": "release",
+            "course": str(Path(scratch) / "course"),
+            "assignment": lab.id,
+            "source": str(source_dir),
+            "out": str(staged),
+        }
+        answer = run_worker(job, Path(scratch), RELEASE_TIMEOUT_S)
+        if not answer["ok"]:
+            log = (Path(scratch) / LOG_NAME).read_text(encoding="utf-8", errors="replace")
+            tail = "\n".join(log.strip().splitlines()[-15:])
+            raise NotebookSourceError(
+                f"{lab.id}: nbgrader could not release {source_dir}: {answer['reason']}\n{tail}"
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # another process may have released it first
+            staged.rename(target)
+
+
+def _digest(assignment: str, source_dir: Path) -> str:
+    digest = hashlib.sha256(f"{assignment}\0nbgrader {version('nbgrader')}\0".encode())
+    for path in sorted(p for p in source_dir.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(source_dir)}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:24]
+
+
+def sync_lab_notebooks(lab: Lab, *, check_only: bool) -> list[str]:
+    """Bring the lab's two committed copies in line with its source notebook: the
+    released one in the starter, the source itself as the reference solution's.
+    Returns the folders that were (or, with check_only, would be) rewritten."""
+    spec = lab.manifest.notebook
+    source = lab.path / NotebookSpec.source_dir
+    if spec is None or not source.is_dir():
+        return []
+    manifest = lab.manifest.lab
+    released = lab.path / manifest.submission_dir / NotebookSpec.submission_folder
+    reference = lab.path / manifest.reference_dir / NotebookSpec.submission_folder
+    stale = []
+    with tempfile.TemporaryDirectory(prefix="labgrade-release-") as scratch:
+        fresh = Path(scratch) / "released"
+        release_notebook(lab, source, fresh)
+        for wanted, target in ((fresh, released), (source, reference)):
+            if not target.parent.is_dir() or _same_tree(wanted, target):
+                continue
+            stale.append(str(target))
+            if not check_only:
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(wanted, target)
+    return stale
+
+
+def _same_tree(left: Path, right: Path) -> bool:
+    if not right.is_dir():
+        return False
+    names = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(right) for p in right.rglob("*") if p.is_file())
+    return names == theirs and all(
+        filecmp.cmp(left / name, right / name, shallow=False) for name in names
+    )
