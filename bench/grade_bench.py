@@ -52,6 +52,7 @@ PHASES = (
     "services",
     "checks",
     "load",
+    "notebook",
     "teardown",
     "reports",
 )

@@ -177,6 +177,27 @@ def cmd_export_hidden(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export_gradebook(args: argparse.Namespace) -> int:
+    from grader.export.nbgrader_gradebook import (
+        GradebookExportError,
+        export_gradebook,
+        graded_runs,
+    )
+
+    try:
+        runs = graded_runs([Path(folder) for folder in args.batches])
+        written = export_gradebook(runs, Path(args.nbgrader))
+    except GradebookExportError as exc:
+        raise UsageError(str(exc)) from None
+    print(
+        f"wrote {written.students} student(s) of {', '.join(written.labs)} to {args.nbgrader} "
+        "(assignment = lab, notebook 'labgrade', one grade cell per check)"
+    )
+    if written.skipped:
+        print(f"left out, not graded: {', '.join(written.skipped)}")
+    return EXIT_OK
+
+
 def cmd_release_notebooks(args: argparse.Namespace) -> int:
     from grader.notebook.questions import NotebookSourceError
     from grader.notebook.release import sync_lab_notebooks
@@ -193,6 +214,8 @@ def cmd_release_notebooks(args: argparse.Namespace) -> int:
     if args.check:
         for folder in stale:
             print(f"out of date: {folder} (run `labgrade release-notebooks`)")
+        if not stale:
+            print("all notebooks up to date")
         return EXIT_FAILED if stale else EXIT_OK
     for folder in stale:
         print(f"wrote {folder}")
@@ -420,6 +443,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--bundle",
         action="store_true",
         help=f"one encrypted file instead of a folder; prints its key (for ${HIDDEN_KEY_ENV})",
+    )
+    gradebook = verb(
+        "export-gradebook",
+        cmd_export_gradebook,
+        "write a class's lab scores into an nbgrader gradebook, beside its notebooks",
+    )
+    gradebook.add_argument(
+        "batches", nargs="+", metavar="BATCH_DIR", help="the --out folder(s) of `labgrade batch`"
+    )
+    gradebook.add_argument(
+        "--nbgrader",
+        required=True,
+        metavar="DB",
+        help="the course's gradebook.db (created if missing; scores are updated in place)",
     )
     notebooks = verb(
         "release-notebooks",

@@ -95,6 +95,11 @@ def _notebook_problems(lab: Lab) -> list[str]:
         asked = questions(source)
     except NotebookSourceError as exc:
         return [*problems, str(exc)]
+    reference = lab.path / lab.manifest.lab.reference_dir / spec.submission_folder / spec.file
+    if reference.is_file() and reference.read_bytes() != source.read_bytes():
+        problems.append(
+            f"{reference}: differs from the source notebook (run `labgrade release-notebooks`)"
+        )
     total = sum(q.points for q in asked)
     if abs(total - spec.points) > 1e-9:
         problems.append(

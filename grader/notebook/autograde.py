@@ -14,7 +14,9 @@ from pathlib import Path
 
 from grader.lab.manifest import NotebookSpec
 from grader.notebook.questions import Question, questions
+from grader.notebook.release import keep_release, release_cache_entry
 from grader.notebook.runner import run_worker
+from grader.notebook.worker import GRADEBOOK
 from grader.result import CheckResult, TestOutcome
 from grader.run import sandbox
 
@@ -56,6 +58,8 @@ def grade_notebook(spec: NotebookSpec, run: NotebookRun) -> CheckResult:
     job = _job(spec, run, submitted)
     kernel_home = job["kernel"]["working_dir"]
     answer = run_worker(job, run.scratch, spec.timeout_s + IMPORT_ALLOWANCE_S, sweep=kernel_home)
+    if job["release_into"]:
+        keep_release(Path(job["release_into"]), release_cache_entry(run.assignment, run.source_dir))
     if not answer["ok"]:
         result.message = f"the notebook was not graded: {answer['reason']}"
         result.tests = [TestOutcome(q.title, "error", message=q.concept) for q in asked]
@@ -82,6 +86,7 @@ def _unusable(submitted: Path, spec: NotebookSpec) -> str:
 
 
 def _job(spec: NotebookSpec, run: NotebookRun, submitted: Path) -> dict:
+    cached = release_cache_entry(run.assignment, run.source_dir)
     course = run.scratch / "course"
     kernel_home = run.scratch / "kernel"
     sockets = run.scratch / "sockets"
@@ -102,6 +107,8 @@ def _job(spec: NotebookSpec, run: NotebookRun, submitted: Path) -> dict:
     return {
         "action": "autograde",
         "course": str(course),
+        "gradebook": str(cached / GRADEBOOK) if cached.is_dir() else "",
+        "release_into": "" if cached.is_dir() else str(run.scratch / "release"),
         "assignment": run.assignment,
         "student": STUDENT,
         "notebook": spec.file,

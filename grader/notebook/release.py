@@ -15,30 +15,48 @@ from grader.lab.discovery import Lab
 from grader.lab.manifest import NotebookSpec
 from grader.notebook.questions import NotebookSourceError
 from grader.notebook.runner import LOG_NAME, run_worker
+from grader.notebook.worker import GRADEBOOK
 
 RELEASE_TIMEOUT_S = 120
 
 
-def release_notebook(lab: Lab, source_dir: Path, out_dir: Path) -> None:
-    """Write the released notebook and its data files to out_dir (replaced if present).
+CACHE_LAYOUT = "released/ and gradebook.db"
 
-    Releasing is deterministic, so a release is kept in the cache under the digest of
-    its source: exports and `release-notebooks --check` pay nbgrader's start-up once.
+
+def released_course(assignment: str, source_dir: Path) -> Path:
+    """What releasing `source_dir` made: `released/` (what students get) and
+    `gradebook.db` (nbgrader's record of the source's cells, hidden tests included,
+    which autograde writes back into the submitted notebook).
+
+    Releasing is deterministic, so it is kept in the cache under the digest of its
+    source: exports, `release-notebooks --check` and every grading after the first
+    skip nbgrader's `generate_assignment` and the database's creation.
     """
-    cached = cache_root() / "released-notebooks" / _digest(lab.id, source_dir)
+    cached = release_cache_entry(assignment, source_dir)
     if not cached.is_dir():
-        _release_into(lab, source_dir, cached)
+        _release_into(assignment, source_dir, cached)
+    return cached
+
+
+def release_cache_entry(assignment: str, source_dir: Path) -> Path:
+    """Where the release of this very source is cached (present or not)."""
+    return cache_root() / "released-notebooks" / _digest(assignment, source_dir)
+
+
+def release_notebook(lab: Lab, source_dir: Path, out_dir: Path) -> None:
+    """Write the released notebook and its data files to out_dir (replaced if present)."""
+    released = released_course(lab.id, source_dir) / "released"
     shutil.rmtree(out_dir, ignore_errors=True)
-    shutil.copytree(cached, out_dir)
+    shutil.copytree(released, out_dir)
 
 
-def _release_into(lab: Lab, source_dir: Path, target: Path) -> None:
+def _release_into(assignment: str, source_dir: Path, target: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="labgrade-release-") as scratch:
-        staged = Path(scratch) / "released"
+        staged = Path(scratch) / "staged"
         job = {
             "action": "release",
             "course": str(Path(scratch) / "course"),
-            "assignment": lab.id,
+            "assignment": assignment,
             "source": str(source_dir),
             "out": str(staged),
         }
@@ -47,15 +65,23 @@ def _release_into(lab: Lab, source_dir: Path, target: Path) -> None:
             log = (Path(scratch) / LOG_NAME).read_text(encoding="utf-8", errors="replace")
             tail = "\n".join(log.strip().splitlines()[-15:])
             raise NotebookSourceError(
-                f"{lab.id}: nbgrader could not release {source_dir}: {answer['reason']}\n{tail}"
+                f"{assignment}: nbgrader could not release {source_dir}: {answer['reason']}\n{tail}"
             )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):  # another process may have released it first
-            staged.rename(target)
+        keep_release(staged, target)
+
+
+def keep_release(staged: Path, target: Path) -> None:
+    """Move a complete release (what the worker wrote) into its cache entry."""
+    if not (staged / "released").is_dir() or not (staged / GRADEBOOK).is_file():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # another process may have released it first
+        staged.rename(target)
 
 
 def _digest(assignment: str, source_dir: Path) -> str:
-    digest = hashlib.sha256(f"{assignment}\0nbgrader {version('nbgrader')}\0".encode())
+    salt = f"{assignment}\0nbgrader {version('nbgrader')}\0{CACHE_LAYOUT}\0"
+    digest = hashlib.sha256(salt.encode())
     for path in sorted(p for p in source_dir.rglob("*") if p.is_file()):
         digest.update(f"{path.relative_to(source_dir)}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())

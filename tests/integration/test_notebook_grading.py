@@ -134,3 +134,20 @@ def test_check_mode_leaves_the_notebook_to_grade(tmp_path, test_labs_root):
     assert result.checks == [] and result.max_score == 0
     assert "notebook_s" not in result.timings
     assert any("graded by hidden tests in `labgrade grade`" in note for note in result.notes)
+
+
+def test_release_notebooks_rewrites_stale_copies_and_check_says_so(tmp_path, monkeypatch, capsys):
+    from grader.cli import main
+
+    labs = tmp_path / "labs"
+    shutil.copytree(NOTEBOOK_LAB, labs / "01-notebook")
+    monkeypatch.setenv("LABGRADE_LABS", str(labs))
+    assert main(["release-notebooks", "--check"]) == 0, "the committed copies are current"
+    source = labs / "01-notebook/tests/hidden/notebook/analysis.ipynb"
+    source.write_text(source.read_text(encoding="utf-8").replace("40 requests", "50 requests"))
+    assert main(["release-notebooks", "--check"]) == 1
+    assert capsys.readouterr().out.count("out of date:") == 2  # starter's and solution's
+    assert main(["release-notebooks"]) == 0
+    released = labs / "01-notebook/starter/notebook/analysis.ipynb"
+    assert "50 requests" in released.read_text(encoding="utf-8")
+    assert main(["release-notebooks", "--check"]) == 0

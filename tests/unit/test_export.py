@@ -411,3 +411,32 @@ def test_an_encrypted_file_that_is_no_bundle(tmp_path):
         open_hidden_tests(tmp_path / "b", key),
     ):
         pass
+
+
+def test_every_notebook_is_released_afresh_without_solutions_or_hidden_tests(
+    real_export, real_labs
+):
+    out, _ = real_export
+    secrets = distinctive_lines(real_labs)
+    for lab in real_labs:  # the leak check above looks for the notebook's secrets too
+        source = lab.path / "tests/hidden/notebook/analysis.ipynb"
+        assert long_lines(source) & set(secrets), f"no distinctive line in {source}"
+        released = out / "labs" / lab.id / "starter" / "notebook" / "analysis.ipynb"
+        text = released.read_text(encoding="utf-8")
+        assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
+        assert "raise NotImplementedError()" in text
+
+
+def test_the_export_releases_the_source_not_the_committed_copy(tmp_path, repo_root):
+    """A starter notebook left holding solutions (release-notebooks forgotten) is
+    replaced by nbgrader's release of the source."""
+    folder = tmp_path / "labs" / "01-notebook"
+    shutil.copytree(REPO / "tests" / "labs" / "01-notebook", folder)
+    source = folder / "tests/hidden/notebook/analysis.ipynb"
+    shutil.copy2(source, folder / "starter/notebook/analysis.ipynb")
+    summary = export_student(tmp_path / "out", [load_lab(folder)], repo_root)
+    exported = tmp_path / "out/labs/01-notebook/starter/notebook"
+    text = (exported / "analysis.ipynb").read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in text and "HIDDEN-TEST-SOURCE" not in text
+    assert (exported / "arrivals.csv").read_bytes() == (source.parent / "arrivals.csv").read_bytes()
+    assert not any("starter/notebook" in path for path in summary.left_out)

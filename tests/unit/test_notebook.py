@@ -126,3 +126,10 @@ def test_a_kernel_policy_without_network_unshares_it(monkeypatch, tmp_path):
     offline = sandbox.confined(["python"], tmp_path, sandbox.Policy(network=False))
     online = sandbox.confined(["python"], tmp_path, sandbox.Policy())
     assert "--unshare-net" in offline and "--unshare-net" not in online
+
+
+def test_lint_wants_the_references_notebook_to_be_the_source(notebook_lab):
+    reference = notebook_lab / "solution/notebook/analysis.ipynb"
+    reference.write_text(reference.read_text(encoding="utf-8").replace("40 * 0.150", "6.0"))
+    problems = lint_lab(load_lab(notebook_lab))
+    assert any("differs from the source notebook" in p for p in problems), problems
