@@ -33,7 +33,18 @@ class SandboxedKernelManager(AsyncKernelManager):
             network=fields["network"],
         )
         command = super().format_kernel_cmd(extra_arguments)
-        return sandbox.confined(command, Path(self.working_dir), policy)
+        # Limits through prlimit(1), not preexec_fn: this process has threads (the
+        # event loop jupyter_client runs in), and preexec_fn may deadlock after fork.
+        limits = sandbox.Limits(memory_mb=self.memory_mb)
+        limited = [
+            "prlimit",
+            f"--as={limits.memory_mb * 1024 * 1024}",
+            f"--fsize={limits.file_bytes}",
+            "--core=0",
+            "--",
+            *command,
+        ]
+        return sandbox.confined(limited, Path(self.working_dir), policy)
 
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
         command, kw = await super()._async_pre_start_kernel(**kw)
@@ -45,9 +56,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         }
         kw["cwd"] = str(home)
         # In its own PID namespace the kernel's parent is bwrap, so ipykernel's
-        # "has my parent exited?" poller would shut it down at once.  The sandbox dies
-        # with bwrap instead.
+        # "has my parent exited?" poller would shut it down at once.  Whatever of the
+        # sandbox outlives the worker is swept by the runner (`run_worker(sweep=...)`).
         kw["independent"] = True
-        limits = sandbox.Limits(memory_mb=self.memory_mb)
-        kw["preexec_fn"] = lambda: sandbox.apply_limits(limits)
         return command, kw

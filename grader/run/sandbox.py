@@ -146,7 +146,7 @@ def confined(argv: list[str], cwd: Path, policy: Policy) -> list[str]:
     return [*wrapped, "--chdir", str(cwd), "--", *argv]
 
 
-def apply_limits(limits: Limits) -> None:
+def _apply_limits(limits: Limits) -> None:
     memory = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
@@ -172,7 +172,7 @@ def spawn(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=lambda: apply_limits(limits),
+            preexec_fn=lambda: _apply_limits(limits),
         )
 
 
@@ -195,7 +195,7 @@ def run(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        preexec_fn=lambda: apply_limits(limits),
+        preexec_fn=lambda: _apply_limits(limits),
     )
     try:
         out, err = proc.communicate(input_bytes, timeout=timeout_s)

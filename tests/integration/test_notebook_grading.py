@@ -18,7 +18,7 @@ import pytest
 
 from grader.grade import GradeRequest, grade
 from grader.lab.discovery import load_lab
-from grader.notebook.autograde import NotebookRun, grade_notebook
+from grader.notebook.autograde import KERNEL_MEMORY_MB, NotebookRun, grade_notebook
 from grader.run import sandbox
 from grader.selftest import materialize, selftest, variants
 
@@ -92,6 +92,9 @@ def test_a_snooping_kernel_sees_test_cells_run_but_no_file_and_reports_keep_them
         for out in cell.get("outputs", [])
     ]
     assert any(o.startswith("LEAK") and HIDDEN_MARKER in o for o in outputs), "the hook ran"
+    printed = "\n".join(outputs)
+    assert f"LIMIT {KERNEL_MEMORY_MB * 1024 * 1024}" in printed, "the kernel's memory limit"
+    assert "IFACES ['lo']" in printed, "the kernel's network namespace has loopback only"
     file_reads = [line for o in outputs for line in o.splitlines() if line.startswith("FILE ")]
     assert not any(HIDDEN_MARKER in line for line in file_reads), file_reads
     stolen = scratch / "kernel" / "stolen.txt"
