@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.batch.runner import STUDENTS_DIR
-from grader.notebook.runner import LOG_NAME, run_worker
+from grader.notebook.runner import run_worker, worker_log_tail
 from grader.result import GradingResult
 
 NOTEBOOK = "labgrade"
@@ -74,8 +74,7 @@ def export_gradebook(runs: list[tuple[str, GradingResult]], database: Path) -> G
     with tempfile.TemporaryDirectory(prefix="labgrade-gradebook-") as scratch:
         answer = run_worker(job, Path(scratch), TIMEOUT_S)
         if not answer["ok"] or not database.is_file():
-            log = (Path(scratch) / LOG_NAME).read_text(encoding="utf-8", errors="replace")
-            tail = "\n".join(log.strip().splitlines()[-12:])
+            tail = worker_log_tail(Path(scratch), lines=12)
             raise GradebookExportError(
                 f"nbgrader could not write {database}: {answer.get('reason', '')}\n{tail}"
             )

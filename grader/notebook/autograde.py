@@ -55,11 +55,12 @@ def grade_notebook(spec: NotebookSpec, run: NotebookRun) -> CheckResult:
         result.message = problem
         result.tests = [TestOutcome(q.title, "not_run", message=q.concept) for q in asked]
         return result
-    job = _job(spec, run, submitted)
+    cached = release_cache_entry(run.assignment, run.source_dir)
+    job = _job(spec, run, submitted, cached if cached.is_dir() else None)
     kernel_home = job["kernel"]["working_dir"]
     answer = run_worker(job, run.scratch, spec.timeout_s + IMPORT_ALLOWANCE_S, sweep=kernel_home)
     if job["release_into"]:
-        keep_release(Path(job["release_into"]), release_cache_entry(run.assignment, run.source_dir))
+        keep_release(Path(job["release_into"]), cached)
     if not answer["ok"]:
         result.message = f"the notebook was not graded: {answer['reason']}"
         result.tests = [TestOutcome(q.title, "error", message=q.concept) for q in asked]
@@ -85,8 +86,8 @@ def _unusable(submitted: Path, spec: NotebookSpec) -> str:
     return ""
 
 
-def _job(spec: NotebookSpec, run: NotebookRun, submitted: Path) -> dict:
-    cached = release_cache_entry(run.assignment, run.source_dir)
+def _job(spec: NotebookSpec, run: NotebookRun, submitted: Path, cached: Path | None) -> dict:
+    """`cached`: the source's release, when a grading on this machine has made it."""
     course = run.scratch / "course"
     kernel_home = run.scratch / "kernel"
     sockets = run.scratch / "sockets"
@@ -107,8 +108,8 @@ def _job(spec: NotebookSpec, run: NotebookRun, submitted: Path) -> dict:
     return {
         "action": "autograde",
         "course": str(course),
-        "gradebook": str(cached / GRADEBOOK) if cached.is_dir() else "",
-        "release_into": "" if cached.is_dir() else str(run.scratch / "release"),
+        "gradebook": str(cached / GRADEBOOK) if cached else "",
+        "release_into": "" if cached else str(run.scratch / "release"),
         "assignment": run.assignment,
         "student": STUDENT,
         "notebook": spec.file,

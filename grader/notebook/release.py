@@ -14,12 +14,10 @@ from grader.cache import cache_root
 from grader.lab.discovery import Lab
 from grader.lab.manifest import NotebookSpec
 from grader.notebook.questions import NotebookSourceError
-from grader.notebook.runner import LOG_NAME, run_worker
+from grader.notebook.runner import run_worker, worker_log_tail
 from grader.notebook.worker import GRADEBOOK
 
 RELEASE_TIMEOUT_S = 120
-
-
 CACHE_LAYOUT = "released/ and gradebook.db"
 
 
@@ -62,8 +60,7 @@ def _release_into(assignment: str, source_dir: Path, target: Path) -> None:
         }
         answer = run_worker(job, Path(scratch), RELEASE_TIMEOUT_S)
         if not answer["ok"]:
-            log = (Path(scratch) / LOG_NAME).read_text(encoding="utf-8", errors="replace")
-            tail = "\n".join(log.strip().splitlines()[-15:])
+            tail = worker_log_tail(Path(scratch))
             raise NotebookSourceError(
                 f"{assignment}: nbgrader could not release {source_dir}: {answer['reason']}\n{tail}"
             )

@@ -14,6 +14,13 @@ from grader.run import sandbox
 LOG_NAME = "nbgrader.log"
 
 
+def worker_log_tail(scratch: Path, lines: int = 15) -> str:
+    """The end of the worker's log, for an instructor's error message (never a
+    student's: a log of an autograde can quote test cells)."""
+    log = (scratch / LOG_NAME).read_text(encoding="utf-8", errors="replace")
+    return "\n".join(log.strip().splitlines()[-lines:])
+
+
 def worker_environment(scratch: Path) -> dict[str, str]:
     """No user Jupyter or nbgrader configuration, temporary files in the scratch folder,
     and the venv's scripts on PATH: nbgrader runs `alembic` as a command."""
