@@ -1,26 +1,40 @@
 """`labgrade`: arguments in, one verb called, exit code out.
 
 Exit codes: 0 the job finished (whatever the score); 1 a self-test or lint found
-problems; 2 bad usage, unknown lab, bad manifest or submission; 3 infrastructure
-failed after retries.
+problems; 2 bad usage, unknown lab, bad manifest, nothing submitted, or a report
+folder in use; 3 infrastructure failed after retries (or is not installed); 70 a bug
+in labgrade itself (with its traceback); 128+N stopped by signal N (130 Ctrl-C, 143
+SIGTERM), after cleaning up.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
+import traceback
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INFRA, EXIT_BUG = 0, 1, 2, 3, 70
 HIDDEN_KEY_ENV = "LABGRADE_HIDDEN_TESTS_KEY"
 """The key of an encrypted hidden-tests bundle given to `--tests`."""
+CHECK_REPORTS = Path("grading") / "check"
+"""Where `labgrade check` reports by default: never the folder `grade` writes."""
 
 
 class UsageError(Exception):
     """Bad input from the user: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of exiting, so that every usage error
+    takes the same way out (with `--github`, a step output the reporter shows)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
 def _lab(ref: str):
@@ -35,19 +49,23 @@ def _lab(ref: str):
 
 def _grade(args: argparse.Namespace, mode: str) -> int:
     from grader.grade import GradeRequest, grade
-    from grader.report import classroom
+    from grader.interrupt import Interrupted
+    from grader.report import classroom, feedback
+    from grader.report.folder import ReportFolder, ReportFolderError
     from grader.report.terminal import summary_table, use_color
     from grader.run.workspace import SubmissionError
 
     lab = _lab(args.lab)
+    args.max_score = lab.manifest.max_score  # for a usage error's Classroom result
     submission = (
         Path(args.submission) if args.submission else lab.path / lab.manifest.lab.submission_dir
     )
     if not submission.is_dir():
         raise UsageError(f"submission {submission} is not a folder")
-    out = Path(args.out) if args.out else Path("grading") / lab.id
+    default_out = Path("grading") if mode == "grade" else CHECK_REPORTS
+    out = Path(args.out) if args.out else default_out / lab.id
+    stopped: Interrupted | None = None
     with ExitStack() as stack:
-        hidden = _hidden_tests(args, lab, mode, stack)
         request = GradeRequest(
             lab=lab,
             submission=submission,
@@ -55,20 +73,29 @@ def _grade(args: argparse.Namespace, mode: str) -> int:
             mode=mode,
             with_load=not args.no_load,
             infra=args.infra,
-            hidden_tests=hidden,
+            hidden_tests=_hidden_tests(args, lab, mode, stack),
         )
         try:
             result = grade(request)
-        except SubmissionError as exc:
+        except (SubmissionError, ReportFolderError) as exc:
             raise UsageError(str(exc)) from None
-    reports = sorted(out.glob("*.*"))
-    print(summary_table(result, reports, color=use_color(sys.stdout)))
+        except Interrupted as stop:
+            stopped, result = stop, stop.result
+    print(summary_table(result, ReportFolder(out).reports(), color=use_color(sys.stdout)))
     if args.github:
-        feedback = (out / "feedback.md").read_text(encoding="utf-8")
-        for what in classroom.publish_to_github(result, feedback) or ["nothing: not on GitHub"]:
+        summary = feedback.render(result)
+        for what in classroom.publish_to_github(classroom.build(result), summary) or [
+            "nothing: not on GitHub"
+        ]:
             print(f"[labgrade] published {what}", file=sys.stderr)
-        return EXIT_OK  # the reporter step must run; it fails the job on fail or error
-    return EXIT_INFRA if result.status == "infrastructure_error" else EXIT_OK
+    if stopped is not None:
+        return stopped.exit_code
+    if result.status == "not_submitted":
+        print(f"labgrade: nothing to grade: {result.error}", file=sys.stderr)
+        return EXIT_USAGE
+    if result.status == "infrastructure_error":
+        return EXIT_INFRA
+    return EXIT_OK
 
 
 def _hidden_tests(args: argparse.Namespace, lab, mode: str, stack: ExitStack) -> Path | None:
@@ -111,7 +138,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from grader.batch.runner import BatchRequest, run_batch
+    from grader.batch.runner import BatchRequest, run_batch, submission_folders
+    from grader.infra.service import InfrastructureMissing
+    from grader.interrupt import Interrupted
+    from grader.report.folder import ReportFolderError
 
     lab = _lab(args.lab)
     submissions = Path(args.submissions)
@@ -119,23 +149,38 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise UsageError(f"--submissions {submissions} is not a folder")
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if not submission_folders(submissions):
+        raise UsageError(
+            f"--submissions {submissions} holds no submission folders (one folder per "
+            "student, as GitHub Classroom's bulk clone lays them out)"
+        )
     out = Path(args.out) if args.out else Path("grading") / "batch" / lab.id
     with ExitStack() as stack:
-        outcome = run_batch(
-            BatchRequest(
-                lab=lab,
-                submissions=submissions,
-                out_dir=out,
-                jobs=args.jobs,
-                resume=args.resume,
-                with_load=not args.no_load,
-                infra=args.infra,
-                hidden_tests=_hidden_tests(args, lab, "grade", stack),
-            )
+        request = BatchRequest(
+            lab=lab,
+            submissions=submissions,
+            out_dir=out,
+            jobs=args.jobs,
+            resume=args.resume,
+            with_load=not args.no_load,
+            infra=args.infra,
+            hidden_tests=_hidden_tests(args, lab, "grade", stack),
         )
+        try:
+            outcome = run_batch(request)
+        except ReportFolderError as exc:
+            raise UsageError(str(exc)) from None
+        except InfrastructureMissing as exc:
+            print(f"labgrade: {exc}\n  fix: {exc.fix}", file=sys.stderr)
+            return EXIT_INFRA
+        except Interrupted as stop:
+            print(f"labgrade: the batch was interrupted; graded so far: {out}", file=sys.stderr)
+            return stop.exit_code
     print(
         f"{len(outcome.entries)} student(s), {outcome.resumed} resumed, in {outcome.wall_s:.0f} s"
     )
+    if outcome.not_submitted:
+        print(f"nothing submitted (0 points): {', '.join(outcome.not_submitted)}")
     print(f"gradebook: {outcome.gradebook}")
     print(f"report:    {outcome.report}")
     if outcome.not_graded:
@@ -149,11 +194,17 @@ def cmd_export_student(args: argparse.Namespace) -> int:
 
     labs = _labs_or_all(args.labs)
     try:
-        summary = export_student(Path(args.out), labs, Path(__file__).resolve().parents[1])
+        summary = export_student(
+            Path(args.out), labs, Path(__file__).resolve().parents[1], progress=_progress
+        )
     except ExportError as exc:
         raise UsageError(str(exc)) from None
     print(summary.describe())
     return EXIT_OK
+
+
+def _progress(message: str) -> None:
+    print(f"[labgrade] {message}", file=sys.stderr, flush=True)
 
 
 def cmd_export_hidden(args: argparse.Namespace) -> int:
@@ -206,7 +257,7 @@ def cmd_release_notebooks(args: argparse.Namespace) -> int:
     for lab in _labs_or_all(args.labs):
         if lab.manifest.notebook is None:
             continue
-        print(f"{lab.id}: releasing the notebook...", file=sys.stderr, flush=True)
+        _progress(f"{lab.id}: releasing the notebook...")
         try:
             stale += sync_lab_notebooks(lab, check_only=args.check)
         except NotebookSourceError as exc:
@@ -255,7 +306,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
         try:
             found = lint_lab(load_lab(folder))
         except ManifestError as exc:
-            print(exc, file=sys.stderr)
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
             bad_manifest = True
             continue
         for problem in found:
@@ -323,17 +375,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_infra(args: argparse.Namespace) -> int:
+    """Variables on stdout, one `export` a line, so `eval "$(labgrade infra up 03)"`
+    works; everything said to the person on stderr."""
     from grader.infra import session
 
     if args.action == "up":
         needs = _lab(args.lab).manifest.lab.infra if args.lab else ["kafka"]
         running = session.up(needs)
-        print(
+        _progress(
             f"infrastructure running (daemon pid {running.pid}); stop it with `labgrade infra down`"
         )
         for connection in running.services.values():
             for key, value in connection.items():
-                print(f"export {key}={value}")
+                print(f"export {key}={shlex.quote(value)}")
         return EXIT_OK
     if args.action == "status":
         running = session.current()
@@ -348,26 +402,58 @@ def cmd_infra(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="labgrade",
-        description="Hands-on labs on ML architecture patterns, graded on real infrastructure.",
-        epilog="Exit codes: 0 done (any score), 1 self-test/lint problems, 2 bad usage or "
-        "manifest, 3 infrastructure failed after retries.",
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"labgrade {version('labgrade')}"
+    except PackageNotFoundError:
+        return "labgrade (not installed: run `make setup`)"
+
+
+def _add_lab(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("lab", metavar="LAB", help="lab number (03), folder name, or path")
+
+
+def _add_run_options(sub: argparse.ArgumentParser, *, out_default: str) -> None:
+    """What every grading verb takes: report folder, provider, load."""
+    sub.add_argument("--out", metavar="DIR", help=f"report folder (default: {out_default})")
+    sub.add_argument(
+        "--infra",
+        default="local",
+        choices=["local", "external"],
+        help="infrastructure provider: local (embedded, default) or external "
+        "(LABGRADE_KAFKA_BOOTSTRAP, LABGRADE_MLFLOW_TRACKING_URI, LABGRADE_KUBECONFIG)",
     )
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+    sub.add_argument("--no-load", action="store_true", help="skip the load checks")
 
-    def verb(name: str, handler: Callable[[argparse.Namespace], int], help_text: str):
-        sub = verbs.add_parser(name, help=help_text, description=help_text)
-        sub.set_defaults(handler=handler)
-        return sub
 
-    for name, handler, text in (
-        ("grade", cmd_grade, "grade a submission: hidden checks and the full load run"),
-        ("check", cmd_check, "the student's check: visible tests and a short load smoke"),
+def _add_tests(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--tests",
+        metavar="DIR",
+        help="hidden tests kept apart from the labs: the folder (or the encrypted "
+        f"bundle, key in ${HIDDEN_KEY_ENV}) that `labgrade export-hidden` writes",
+    )
+
+
+def _grading_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
+    for name, handler, text, out_default in (
+        (
+            "grade",
+            cmd_grade,
+            "grade a submission: hidden checks, the full load run and the notebook",
+            "./grading/<lab>/",
+        ),
+        (
+            "check",
+            cmd_check,
+            "the student's check: visible tests and a short load smoke",
+            f"./{CHECK_REPORTS}/<lab>/",
+        ),
     ):
         sub = verb(name, handler, text)
-        sub.add_argument("lab", metavar="LAB", help="lab number (03), folder name, or path")
+        _add_lab(sub)
         sub.add_argument(
             "--submission",
             metavar="PATH",
@@ -375,36 +461,25 @@ def build_parser() -> argparse.ArgumentParser:
             help="a folder shaped like starter/, or a student repository root"
             + ("" if name == "grade" else " (default: the lab's starter/)"),
         )
-        sub.add_argument("--out", metavar="DIR", help="report folder (default: ./grading/<lab>/)")
-        sub.add_argument(
-            "--infra",
-            default="local",
-            choices=["local", "external"],
-            help="infrastructure provider: local (embedded, default) or external "
-            "(LABGRADE_KAFKA_BOOTSTRAP, LABGRADE_MLFLOW_TRACKING_URI, LABGRADE_KUBECONFIG)",
-        )
-        sub.add_argument("--no-load", action="store_true", help="skip the load checks")
+        _add_run_options(sub, out_default=out_default)
         sub.add_argument(
             "--github",
             action="store_true",
             help="in a GitHub Actions step: write the Classroom result to $GITHUB_OUTPUT "
-            "(output 'result'), append the feedback to $GITHUB_STEP_SUMMARY, and exit 0 "
-            "whatever the outcome so the reporter step runs",
+            "(output 'result', also for a usage or infrastructure error) and the feedback "
+            "to $GITHUB_STEP_SUMMARY; exit 0 whatever the score",
         )
         if name == "grade":
-            sub.add_argument(
-                "--tests",
-                metavar="DIR",
-                help="hidden tests kept apart from the labs: the folder (or the encrypted "
-                f"bundle, key in ${HIDDEN_KEY_ENV}) that `labgrade export-hidden` writes",
-            )
+            _add_tests(sub)
 
+
+def _batch_verb(verb: Callable[..., argparse.ArgumentParser]) -> None:
     batch = verb(
         "batch",
         cmd_batch,
         "grade every submission folder of a class: gradebook.csv and report.html",
     )
-    batch.add_argument("lab", metavar="LAB", help="lab number (03), folder name, or path")
+    _add_lab(batch)
     batch.add_argument(
         "--submissions",
         metavar="DIR",
@@ -415,10 +490,11 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--resume", action="store_true", help="keep students already graded in --out"
     )
-    batch.add_argument("--out", metavar="DIR", help="default: ./grading/batch/<lab>/")
-    batch.add_argument("--tests", metavar="DIR", help="hidden tests kept apart (as for grade)")
-    batch.add_argument("--infra", default="local", choices=["local", "external"])
-    batch.add_argument("--no-load", action="store_true", help="skip the load checks")
+    _add_run_options(batch, out_default="./grading/batch/<lab>/")
+    _add_tests(batch)
+
+
+def _export_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
     exports = {}
     for name, handler, text, out_help in (
         (
@@ -458,6 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DB",
         help="the course's gradebook.db (created if missing; scores are updated in place)",
     )
+
+
+def _lab_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
     notebooks = verb(
         "release-notebooks",
         cmd_release_notebooks,
@@ -476,24 +555,87 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--out", default="grading/selftest", metavar="DIR", help="report folder root")
     cal = verb("calibrate", cmd_calibrate, "measure the reference solution's load figures here")
     cal.add_argument("lab", metavar="LAB")
-    infra = verb("infra", cmd_infra, "keep a lab's infrastructure running while you work")
+    infra = verb(
+        "infra",
+        cmd_infra,
+        "keep a lab's infrastructure running while you work "
+        '(eval "$(labgrade infra up 03)" sets its variables in your shell)',
+    )
     infra.add_argument("action", choices=["up", "status", "down"])
     infra.add_argument(
         "lab", nargs="?", metavar="LAB", help="start what this lab needs (default: kafka)"
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="labgrade",
+        description="Hands-on labs on ML architecture patterns, graded on real infrastructure.",
+        epilog="Exit codes: 0 done (any score), 1 self-test/lint problems, 2 bad usage, "
+        "manifest or submission, 3 infrastructure failed after retries, 70 a bug in "
+        "labgrade, 128+N stopped by signal N.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+
+    def verb(name: str, handler: Callable[[argparse.Namespace], int], help_text: str):
+        sub = verbs.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    _grading_verbs(verb)
+    _batch_verb(verb)
+    _export_verbs(verb)
+    _lab_verbs(verb)
     return parser
 
 
+def _publish_error(reason: str, args: argparse.Namespace | None) -> None:
+    """Under `--github`, a run that ends before a result exists still gets a step
+    output: GitHub's reporter then shows the reason instead of its own confusion."""
+    from grader.report import classroom
+
+    max_score = float(getattr(args, "max_score", 0.0) or 0.0)
+    document = classroom.error_document(reason, max_score, "labgrade could not grade")
+    classroom.publish_to_github(document, f"**labgrade could not grade:** {reason}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from grader import interrupt
+
+    argv = sys.argv[1:] if argv is None else argv
+    github = "--github" in argv
+    args: argparse.Namespace | None = None
     try:
-        return args.handler(args)
+        with interrupt.stop_on_signals():
+            args = build_parser().parse_args(argv)
+            code = args.handler(args)
+            stop = interrupt.requested()
+            return stop.exit_code if stop is not None else code
     except UsageError as exc:
         print(f"labgrade: {exc}", file=sys.stderr)
+        if github:
+            _publish_error(str(exc), args)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # interrupt.Interrupted, or Ctrl-C before handlers
         print("labgrade: interrupted", file=sys.stderr)
-        return 130
+        if github:
+            _publish_error("the grading was interrupted before it finished: no score", args)
+        return getattr(exc, "exit_code", 130)
+    except BrokenPipeError:  # `labgrade list | head -1`: the reader has gone, quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13
+    except Exception as exc:
+        traceback.print_exc()
+        print(
+            "labgrade: this is a bug in labgrade, not in the submission; please report it "
+            "with the traceback above",
+            file=sys.stderr,
+        )
+        if github:
+            _publish_error(f"labgrade failed ({type(exc).__name__}: {exc}): not graded", args)
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

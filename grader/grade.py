@@ -4,7 +4,10 @@
     -> reports
 
 Infrastructure failures are retried; if they persist the result says
-`infrastructure_error` and carries no score, never a zero that looks earned.
+`infrastructure_error` and carries no score, never a zero that looks earned.  A run
+stopped by a signal unwinds everything it started and says `interrupted`, with no
+score.  Reports are written into a staging folder and replace the previous ones
+only when complete.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import shutil
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -24,7 +27,8 @@ from grader import score
 from grader.checks.runner import run_checks
 from grader.infra.local import Infrastructure
 from grader.infra.provider import open_infrastructure
-from grader.infra.service import InfrastructureError
+from grader.infra.service import InfrastructureError, InfrastructureMissing
+from grader.interrupt import Interrupted
 from grader.lab.discovery import Lab, labs_root
 from grader.lab.manifest import CheckSpec, LoadSpec, NotebookSpec
 from grader.load import calibration
@@ -33,16 +37,22 @@ from grader.load.runner import run_load
 from grader.notebook.autograde import NotebookRun, grade_notebook
 from grader.notebook.questions import NotebookSourceError
 from grader.report import write_reports
-from grader.result import CheckResult, GradingResult, LoadResult, LoadStats
+from grader.report.folder import ReportFolder
+from grader.result import CheckResult, GradingResult, LoadResult, LoadStats, Status
 from grader.run import sandbox
 from grader.run.context import RunContext
 from grader.run.control import ControlServer
 from grader.run.services import ServiceStartError, StudentServices
-from grader.run.workspace import Workspace, build_workspace
+from grader.run.turns import MachineTurns
+from grader.run.workspace import Workspace, build_workspace, nothing_submitted
 from grader.timing import PhaseTimer
 
 INFRA_ATTEMPTS = 2
 Mode = Literal["grade", "check"]
+QUEUE = "queue"
+"""The phase in which a run waits for its turn on a shared machine."""
+NOT_THE_STUDENTS_TIME = (QUEUE, "calibrate")
+"""Phases that do not count against the lab's time limit."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +70,8 @@ class GradeRequest:
     shared_infra: Infrastructure | None = None
     """Infrastructure someone else started and stops (a batch): this run only takes a
     namespace on it."""
-    load_turn: AbstractContextManager | None = None
-    """Held around the load phase, so that runs sharing a machine take turns and no
-    load run is measured while another one loads the machine."""
+    turns: MachineTurns | None = None
+    """Runs sharing a machine take turns: their load phases run alone (see turns.py)."""
 
 
 def _say(message: str) -> None:
@@ -70,30 +79,57 @@ def _say(message: str) -> None:
 
 
 def grade(request: GradeRequest, progress: Callable[[str], None] = _say) -> GradingResult:
-    """Grade once, retrying the whole run when infrastructure (not the student) failed."""
+    """Grade once (retrying when infrastructure, not the student, failed) and publish
+    the reports.  Raises `ReportFolderError` when the report folder is taken, and
+    `Interrupted`, after publishing an `interrupted` result, when asked to stop."""
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    failure = ""
     timer = PhaseTimer(on_phase=lambda name: progress(f"{name}..."))
-    calibration, calibration_note = None, ""
+    with ReportFolder(request.out_dir) as folder:
+        try:
+            result = _outcome(request, timer, progress, folder.staging)
+        except Interrupted as stop:
+            result = _empty_result(request, "interrupted")
+            result.error = (
+                f"interrupted by {stop.signal_name} during the {timer.last or 'first'} "
+                "phase: everything the run started was stopped and removed; no score"
+            )
+            _publish(result, started_at, timer, folder)
+            stop.result = result
+            raise
+        _publish(result, started_at, timer, folder)
+    return result
+
+
+def _outcome(
+    request: GradeRequest, timer: PhaseTimer, progress: Callable[[str], None], staging: Path
+) -> GradingResult:
+    reason = nothing_submitted(request.lab, request.submission)
+    if reason:
+        result = _empty_result(request, "not_submitted")
+        result.score, result.error = 0.0, reason
+        return result
+    reference, calibration_note = None, ""
     if request.with_load and not request.calibrating and needs_calibration(request.lab):
         with timer.phase("calibrate"):
-            calibration, calibration_note = _calibration(request, progress)
+            reference, calibration_note = _calibration(request, progress)
+    failures: list[str] = []
     for attempt in range(1, INFRA_ATTEMPTS + 1):
         try:
-            result = _grade_once(request, timer, progress, calibration)
+            result = _grade_once(request, timer, progress, reference, staging)
+        except InfrastructureMissing as exc:
+            return _infrastructure_error(request, str(exc), exc.fix)
         except InfrastructureError as exc:
-            failure = str(exc)
-            progress(f"infrastructure failed (attempt {attempt}/{INFRA_ATTEMPTS}): {failure}")
-            timer = PhaseTimer(on_phase=lambda name: progress(f"{name}..."))
+            failures.append(str(exc))
+            progress(f"infrastructure failed (attempt {attempt}/{INFRA_ATTEMPTS}): {exc}")
             continue
-        result.started_at = started_at
+        if failures:
+            result.notes.append(f"infrastructure failed and the run was repeated: {failures[0]}")
         if calibration_note:
             result.notes.append(calibration_note)
-        return _finish(request, result, timer)
-    result = _empty_result(request, "infrastructure_error")
-    result.error = f"infrastructure failed {INFRA_ATTEMPTS} times: {failure}"
-    result.started_at = started_at
-    return _finish(request, result, PhaseTimer())
+        return result
+    return _infrastructure_error(
+        request, f"infrastructure failed {INFRA_ATTEMPTS} times: {failures[-1]}"
+    )
 
 
 def _calibration(
@@ -147,19 +183,19 @@ def calibrate_lab(lab: Lab, progress: Callable[[str], None] = _say) -> Calibrati
     return found
 
 
-def _finish(request: GradeRequest, result: GradingResult, timer: PhaseTimer) -> GradingResult:
+def _publish(
+    result: GradingResult, started_at: str, timer: PhaseTimer, folder: ReportFolder
+) -> None:
+    result.started_at = started_at
     with timer.phase("reports"):
-        request.out_dir.mkdir(parents=True, exist_ok=True)
         result.timings = timer.summary()
-        write_reports(result, request.out_dir)
+        write_reports(result, folder.staging)
     result.timings = timer.summary()
-    result.write(request.out_dir / "result.json")
-    return result
+    result.write(folder.staging / "result.json")
+    folder.publish()
 
 
-def _empty_result(
-    request: GradeRequest, status: Literal["graded", "infrastructure_error"]
-) -> GradingResult:
+def _empty_result(request: GradeRequest, status: Status) -> GradingResult:
     manifest = request.lab.manifest
     return GradingResult(
         lab=request.lab.id,
@@ -169,7 +205,14 @@ def _empty_result(
         status=status,
         score=None,
         max_score=_max_score(request),
+        lab_max_score=manifest.max_score,
     )
+
+
+def _infrastructure_error(request: GradeRequest, error: str, fix: str = "") -> GradingResult:
+    result = _empty_result(request, "infrastructure_error")
+    result.error, result.fix = error, fix
+    return result
 
 
 def _selected(request: GradeRequest) -> tuple[list[CheckSpec], list[LoadSpec]]:
@@ -204,101 +247,185 @@ def _max_score(request: GradeRequest) -> float:
     )
 
 
+@contextmanager
+def _turn(timer: PhaseTimer, turn: AbstractContextManager) -> Iterator[None]:
+    """Hold a turn on the machine; the wait for it is timed as the `queue` phase."""
+    with ExitStack() as held:
+        with timer.phase(QUEUE, announce=False):
+            held.enter_context(turn)
+        yield
+
+
+@dataclass
+class _Run:
+    """What one attempt has started, for the phases that use it."""
+
+    run_id: str
+    workspace: Workspace
+    infra: Infrastructure
+    infra_env: dict[str, str]
+    services: StudentServices
+    control: ControlServer
+    policy: sandbox.Policy
+    context: RunContext | None = None
+    """What tests and load scenarios are told, once the services have their ports."""
+    context_path: Path | None = None
+
+    def tell(self, checks: list[CheckSpec]) -> None:
+        self.context = _run_context(self, checks)
+        self.context_path = self.context.write(self.workspace.work / "context.json")
+
+
 def _grade_once(
     request: GradeRequest,
     timer: PhaseTimer,
     progress: Callable[[str], None],
     reference: Calibration | None,
+    staging: Path,
 ) -> GradingResult:
-    lab, manifest = request.lab, request.lab.manifest
     checks, loads = _selected(request)
-    run_id = f"lg{uuid.uuid4().hex[:10]}"
     notebook = _selected_notebook(request)
+    turns = request.turns
+    shared = (lambda: _turn(timer, turns.shared())) if turns else nullcontext
+    exclusive = (lambda: _turn(timer, turns.exclusive())) if turns else nullcontext
     result = _empty_result(request, "graded")
     result.notes.extend(sandbox.isolation_notes())
-    if request.mode == "check" and manifest.notebook is not None:
-        result.notes.append(
-            f"the analysis notebook ({manifest.notebook.submission_folder}/"
-            f"{manifest.notebook.file}, {manifest.notebook.points:g} points) is graded by "
-            "hidden tests in `labgrade grade`; its visible checks run in Jupyter"
-        )
     with ExitStack() as stack:
-        with timer.phase("workspace"):
-            workspace = build_workspace(lab, request.submission, _hidden_tests(request))
-            stack.callback(workspace.remove)
-            stack.callback(_keep_logs, workspace, request.out_dir)
-            result.ignored_changes = workspace.ignored_changes
-        with timer.phase("provision"):
-            infra = stack.enter_context(
-                nullcontext(request.shared_infra)
-                if request.shared_infra is not None
-                else open_infrastructure(request.infra, manifest.lab.infra, request.mode)
-            )
-            stack.callback(infra.drop_namespace, run_id)
-        policy = _sandbox_policy(request, workspace, infra)
-        infra_env = infra.environment(run_id)
-        services = StudentServices(
-            manifest.service,
-            submission_dir=workspace.submission,
-            support_dir=workspace.trusted / "support",
-            state_dir=workspace.state,
-            logs_dir=workspace.logs,
-            infra_env=infra_env,
-            python=sys.executable,
-            policy=policy,
-        )
-        stack.callback(lambda: result.services.extend(services.reports()))
-        stack.callback(services.stop_all)
-        control = stack.enter_context(ControlServer(services))
-        context = _run_context(workspace, run_id, services, infra_env, control, checks, policy)
-        context_path = context.write(workspace.work / "context.json")
-        with timer.phase("services"):
-            for problem in services.start_all():
+        run = _open_run(request, timer, stack, result, staging)
+        with shared(), timer.phase("services"):
+            for problem in run.services.start_all():
                 result.problems.append(problem)
                 progress(problem)
-        with timer.phase("checks"):
-            budget = (
-                manifest.lab.time_limit_s - timer.elapsed() - _load_allowance(loads, request.mode)
-            )
-            outcomes = run_checks(checks, context, context_path, workspace.work, max(30.0, budget))
-        _require_healthy(infra, "the checks")
-        for check in checks:
-            tests = outcomes.get(check.name, [])
-            result.checks.append(
-                CheckResult(
-                    name=check.name,
-                    title=check.title,
-                    concept=check.concept,
-                    points=score.check_points(check, tests),
-                    max_points=check.points,
-                    hidden=check.hidden,
-                    visibility=check.gradescope_visibility,
-                    tests=tests,
-                )
-            )
-        with ExitStack() as turn:
-            if loads and request.load_turn is not None:
-                with timer.phase("load_queue"):
-                    turn.enter_context(request.load_turn)
-            with timer.phase("load"):
-                for load in loads:
-                    figures = reference.for_load(load.name) if reference else {}
-                    result.loads.append(
-                        _run_one_load(
-                            load, services, context, context_path, workspace, request.mode, figures
-                        )
-                    )
-        _require_healthy(infra, "the load run")
+        _require_own_ports(run.services)
+        run.tell(checks)
+        with shared(), timer.phase("checks"):
+            result.checks = _check_phase(request, run, checks, loads, timer)
+        if request.mode == "check":
+            result.checks = _with_groups_not_run_here(request.lab, result.checks)
+        _require_healthy(run.infra, "the checks")
+        _require_own_ports(run.services)
+        with exclusive(), timer.phase("load"):
+            for load in loads:
+                figures = reference.for_load(load.name) if reference else {}
+                result.loads.append(_run_one_load(load, run, request.mode, figures))
+        _require_healthy(run.infra, "the load run")
+        _require_own_ports(run.services)
         if notebook is not None:
-            with timer.phase("notebook"):
-                result.checks.append(_grade_notebook(request, notebook, workspace, policy))
+            with shared(), timer.phase("notebook"):
+                result.checks.append(_grade_notebook(request, notebook, run))
             result.notes.append(_NOTEBOOK_ISOLATION[sandbox.bubblewrap() is not None])
-        with timer.phase("teardown"):
+        with shared(), timer.phase("teardown"):
             stack.close()
     result.score = score.total(
         [c.points for c in result.checks] + [lo.points for lo in result.loads], result.max_score
     )
     return result
+
+
+def _open_run(
+    request: GradeRequest,
+    timer: PhaseTimer,
+    stack: ExitStack,
+    result: GradingResult,
+    staging: Path,
+) -> _Run:
+    """Workspace, infrastructure, services (not started yet) and the control server,
+    each registered on `stack` for the teardown, in the order they must be undone."""
+    lab = request.lab
+    run_id = f"lg{uuid.uuid4().hex[:10]}"
+    with timer.phase("workspace"):
+        workspace = build_workspace(lab, request.submission, _hidden_tests(request))
+        stack.callback(workspace.remove)
+        stack.callback(_keep_logs, workspace, staging)
+        result.ignored_changes = workspace.ignored_changes
+    with timer.phase("provision"):
+        infra = stack.enter_context(
+            nullcontext(request.shared_infra)
+            if request.shared_infra is not None
+            else open_infrastructure(request.infra, lab.manifest.lab.infra, request.mode)
+        )
+        stack.callback(infra.drop_namespace, run_id)
+    policy = _sandbox_policy(request, workspace, infra)
+    infra_env = infra.environment(run_id)
+    services = StudentServices(
+        lab.manifest.service,
+        submission_dir=workspace.submission,
+        support_dir=workspace.trusted / "support",
+        state_dir=workspace.state,
+        logs_dir=workspace.logs,
+        infra_env=infra_env,
+        python=sys.executable,
+        policy=policy,
+    )
+    stack.callback(lambda: result.services.extend(services.reports()))
+    stack.callback(services.stop_all)
+    control = stack.enter_context(ControlServer(services))
+    return _Run(run_id, workspace, infra, infra_env, services, control, policy)
+
+
+def _check_phase(
+    request: GradeRequest,
+    run: _Run,
+    checks: list[CheckSpec],
+    loads: list[LoadSpec],
+    timer: PhaseTimer,
+) -> list[CheckResult]:
+    """Every selected check group, scored by the fraction of its tests that passed."""
+    budget = (
+        request.lab.manifest.lab.time_limit_s
+        - timer.elapsed(excluding=NOT_THE_STUDENTS_TIME)
+        - _load_allowance(loads, request.mode)
+    )
+    outcomes = run_checks(
+        checks, run.context, run.context_path, run.workspace.work, max(30.0, budget)
+    )
+    return [
+        CheckResult(
+            name=check.name,
+            title=check.title,
+            concept=check.concept,
+            points=score.check_points(check, outcomes.get(check.name, [])),
+            max_points=check.points,
+            hidden=check.hidden,
+            visibility=check.gradescope_visibility,
+            tests=outcomes.get(check.name, []),
+        )
+        for check in checks
+    ]
+
+
+def _with_groups_not_run_here(lab: Lab, run_here: list[CheckResult]) -> list[CheckResult]:
+    """Every group of the lab, in the manifest's order: those `labgrade check` ran, and
+    the hidden ones and the notebook with their points, never run here (reports say
+    so), so that a student sees what the whole lab grades and not only the smoke."""
+    ran = {check.name: check for check in run_here}
+    groups = [
+        ran.get(check.name)
+        or CheckResult(
+            name=check.name,
+            title=check.title,
+            concept=check.concept,
+            points=0.0,
+            max_points=check.points,
+            hidden=True,
+            visibility=check.gradescope_visibility,
+        )
+        for check in lab.manifest.check
+    ]
+    notebook = lab.manifest.notebook
+    if notebook is not None:
+        groups.append(
+            CheckResult(
+                name=notebook.name,
+                title=notebook.title,
+                concept=notebook.concept,
+                points=0.0,
+                max_points=notebook.points,
+                hidden=True,
+                visibility="after_published",
+            )
+        )
+    return groups
 
 
 _NOTEBOOK_ISOLATION = {
@@ -310,53 +437,48 @@ _NOTEBOOK_ISOLATION = {
 }
 
 
-def _grade_notebook(
-    request: GradeRequest, notebook: NotebookSpec, workspace: Workspace, policy: sandbox.Policy
-) -> CheckResult:
-    run = NotebookRun(
+def _grade_notebook(request: GradeRequest, notebook: NotebookSpec, run: _Run) -> CheckResult:
+    workspace = run.workspace
+    job = NotebookRun(
         assignment=request.lab.id,
         source_dir=workspace.trusted / notebook.source_dir,
         submission_dir=workspace.submission,
         scratch=workspace.root / "notebook",
-        hidden=(str(workspace.root), *policy.hidden),
+        hidden=(str(workspace.root), *run.policy.hidden),
     )
     try:
-        return grade_notebook(notebook, run)
+        return grade_notebook(notebook, job)
     except NotebookSourceError as exc:  # the instructor's side: no score, not a zero
         raise InfrastructureError(f"the lab's notebook cannot be graded: {exc}") from None
 
 
-def _run_one_load(
-    load: LoadSpec,
-    services: StudentServices,
-    context: RunContext,
-    context_path: Path,
-    workspace: Workspace,
-    mode: Mode,
-    reference: dict[str, float],
-) -> LoadResult:
+def _run_one_load(load: LoadSpec, run: _Run, mode: Mode, reference: dict[str, float]) -> LoadResult:
+    services = run.services
     for name in services.names:
         if not services.is_running(name):  # a check may have left a service stopped
             try:
                 services.start(name)
             except ServiceStartError as exc:
                 return _failed_load(load, f"the load run could not start: {exc}")
-    run = run_load(load, context, context_path, workspace.work, smoke=mode == "check")
-    if run.crashed:
-        return _failed_load(load, "the load run failed: " + run.crashed.strip().splitlines()[-1])
-    points, thresholds = score.load_points(load, run.stats, run.endpoints, run.figures, reference)
+    smoke = mode == "check"
+    done = run_load(load, run.context, run.context_path, run.workspace.work, smoke=smoke)
+    if done.crashed:
+        return _failed_load(load, "the load run failed: " + done.crashed.strip().splitlines()[-1])
+    points, thresholds = score.load_points(
+        load, done.stats, done.endpoints, done.figures, reference, smoke=smoke
+    )
     return LoadResult(
         name=load.name,
         title=load.title,
         concept=load.concept,
         points=points,
         max_points=load.points,
-        stats=run.stats,
+        stats=done.stats,
         thresholds=thresholds,
-        endpoints=run.endpoints,
-        figures=run.figures,
-        errors=run.errors,
-        message="; ".join(run.faults),
+        endpoints=done.endpoints,
+        figures=done.figures,
+        errors=done.errors,
+        message="; ".join(done.faults),
     )
 
 
@@ -387,12 +509,17 @@ def _require_healthy(infra: Infrastructure, during: str) -> None:
         raise InfrastructureError(f"{', '.join(broken)} stopped answering during {during}")
 
 
+def _require_own_ports(services: StudentServices) -> None:
+    """A port another program took is the machine's failure, not the student's."""
+    if services.infrastructure_failure:
+        raise InfrastructureError(services.infrastructure_failure)
+
+
 def _sandbox_policy(
     request: GradeRequest, workspace: Workspace, infra: Infrastructure
 ) -> sandbox.Policy:
     """Student code sees its own copy, state and infrastructure credentials; never tests,
     lab sources or results."""
-    request.out_dir.mkdir(parents=True, exist_ok=True)
     hidden = [workspace.trusted, workspace.work, workspace.logs, request.out_dir.resolve()]
     hidden += [labs_root(), request.lab.path, labs_root().parent / "grading"]
     return sandbox.Policy(
@@ -402,26 +529,19 @@ def _sandbox_policy(
     )
 
 
-def _run_context(
-    workspace: Workspace,
-    run_id: str,
-    services: StudentServices,
-    infra_env: dict[str, str],
-    control: ControlServer,
-    checks: list[CheckSpec],
-    policy: sandbox.Policy,
-) -> RunContext:
-    context = RunContext(
-        run_id=run_id,
+def _run_context(run: _Run, checks: list[CheckSpec]) -> RunContext:
+    workspace, services, policy = run.workspace, run.services, run.policy
+    return RunContext(
+        run_id=run.run_id,
         lab_dir=str(workspace.trusted),
         submission_dir=str(workspace.submission),
         state_dir=str(workspace.state),
         python=sys.executable,
-        services=services.urls(),
+        services=services.publish_addresses(),
         service_names=services.names,
-        infra_env=infra_env,
-        control_url=control.url,
-        control_token=control.token,
+        infra_env=run.infra_env,
+        control_url=run.control.url,
+        control_token=run.control.token,
         test_timeouts={sel: c.test_timeout_s for c in checks for sel in c.tests},
         results_path=str(workspace.work / "test-results.jsonl"),
         fault_token=services.fault_token,
@@ -431,12 +551,11 @@ def _run_context(
         sandbox_hidden=list(policy.hidden),
         sandbox_readable=list(policy.readable),
     )
-    return context
 
 
-def _keep_logs(workspace: Workspace, out_dir: Path) -> None:
-    """Service and tool logs go to the output folder; the workspace itself is removed."""
-    target = out_dir / "logs"
+def _keep_logs(workspace: Workspace, staging: Path) -> None:
+    """Service and tool logs go with the reports; the workspace itself is removed."""
+    target = staging / "logs"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True, exist_ok=True)
     for log in [*workspace.logs.glob("*.log"), *workspace.work.glob("*.log")]:

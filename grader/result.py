@@ -14,7 +14,9 @@ from typing import Literal
 SCHEMA = "labgrade.result/1"
 
 Outcome = Literal["passed", "failed", "error", "skipped", "timeout", "not_run"]
-Status = Literal["graded", "infrastructure_error"]
+Status = Literal["graded", "not_submitted", "infrastructure_error", "interrupted"]
+"""`graded` and `not_submitted` (0 points: nothing to grade) carry a score; an
+infrastructure error or an interrupted run never does: no zero that looks earned."""
 
 
 @dataclass
@@ -72,6 +74,8 @@ class ThresholdResult:
     weight: float
     reference: float | None = None
     """The reference solution's figure on this machine, when the bounds are relative to it."""
+    counted: bool = True
+    """False: not measured by a `labgrade check` smoke run, so left out of its points."""
 
 
 @dataclass
@@ -107,6 +111,9 @@ class GradingResult:
     status: Status
     score: float | None
     max_score: float
+    """What this run could award (a local check runs part of the lab)."""
+    lab_max_score: float = 0.0
+    """The whole lab's points."""
     checks: list[CheckResult] = field(default_factory=list)
     loads: list[LoadResult] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -116,6 +123,9 @@ class GradingResult:
     """What went wrong with the submission's processes (would not start...): shown first."""
     notes: list[str] = field(default_factory=list)
     error: str = ""
+    """Why there is no score (or, `not_submitted`, why it is 0)."""
+    fix: str = ""
+    """What to do about an error: a whole command, shown as it is."""
     started_at: str = ""
     schema: str = SCHEMA
 

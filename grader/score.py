@@ -2,7 +2,9 @@
 
 Check groups earn partial credit by the fraction of their tests that passed (a skipped
 or unrun test is not a pass).  Load checks earn points on a linear curve per threshold,
-weighted; a gate threshold that is not fully met zeroes the load check.
+weighted; a gate threshold that is not fully met zeroes the load check.  A figure that
+was not measured earns nothing, except in a `labgrade check` smoke run, which injects
+no faults and so cannot measure what happens under them: there it is left out.
 """
 
 from __future__ import annotations
@@ -60,8 +62,11 @@ def load_points(
     endpoints: list[EndpointStats],
     figures: dict[str, float],
     reference: dict[str, float] | None = None,
+    *,
+    smoke: bool = False,
 ) -> tuple[float, list[ThresholdResult]]:
-    """`reference`: the reference solution's figures on this machine, by threshold key."""
+    """`reference`: the reference solution's figures on this machine, by threshold key.
+    `smoke`: a short run without faults, where figures it did not measure do not count."""
     results = []
     for threshold in spec.threshold:
         value = figure_value(threshold, stats, endpoints, figures)
@@ -79,12 +84,14 @@ def load_points(
                 gate=threshold.gate,
                 weight=threshold.weight,
                 reference=measured,
+                counted=not (smoke and value is None),
             )
         )
-    if any(r.gate and r.fraction < 1.0 for r in results):
+    counted = [r for r in results if r.counted]
+    if not counted or any(r.gate and r.fraction < 1.0 for r in counted):
         return 0.0, results
-    total_weight = sum(r.weight for r in results)
-    earned = sum(r.weight * r.fraction for r in results) / total_weight
+    total_weight = sum(r.weight for r in counted)
+    earned = sum(r.weight * r.fraction for r in counted) / total_weight
     return round(spec.points * earned, 4), results
 
 

@@ -1,4 +1,4 @@
-"""Shared paths for the grader's own tests."""
+"""Shared paths for the grader's own tests, and a machine state of their own."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,38 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 TEST_LABS = REPO / "tests" / "labs"
 COUNTER_LAB = TEST_LABS / "00-counter"
+
+_ISOLATED_ENV = ("XDG_CACHE_HOME", "XDG_STATE_HOME", "LABGRADE_KUBERNETES_BIN")
+_MACHINE_STATE = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The whole session, and every `labgrade` it starts, gets its own cache and state
+    folders: no test reads or writes a developer's ~/.cache/labgrade, and no check run
+    attaches to the `labgrade infra up` they may have running.  The Kubernetes
+    control plane's binaries (minutes to build) are the one thing shared, read-only."""
+    from grader.infra.kubernetes import BINARIES_ENV, binaries_dir
+
+    saved = {name: os.environ.get(name) for name in _ISOLATED_ENV}
+    binaries = binaries_dir()
+    root = Path(tempfile.mkdtemp(prefix="labgrade-tests-"))
+    config.stash[_MACHINE_STATE] = (root, saved)
+    os.environ["XDG_CACHE_HOME"] = str(root / "cache")
+    os.environ["XDG_STATE_HOME"] = str(root / "state")
+    if binaries.is_dir():
+        os.environ[BINARIES_ENV] = str(binaries)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _MACHINE_STATE not in config.stash:
+        return
+    root, saved = config.stash[_MACHINE_STATE]
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

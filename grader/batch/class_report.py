@@ -77,10 +77,14 @@ def render_class_report(
 
 # --- the class in numbers ---------------------------------------------------------
 
-RowStatus = Literal["graded", "infrastructure_error", "grading_failed"]
+RowStatus = Literal[
+    "graded", "not_submitted", "infrastructure_error", "interrupted", "grading_failed"
+]
 _STATUS_WORDS: dict[RowStatus, str] = {
     "graded": "graded",
+    "not_submitted": "nothing submitted",
     "infrastructure_error": "infrastructure error",
+    "interrupted": "interrupted",
     "grading_failed": "grading failed",
 }
 
@@ -91,6 +95,8 @@ def _status(entry: StudentEntry) -> RowStatus:
         return "grading_failed"
     if result.status == "graded" and result.score is not None:
         return "graded"
+    if result.status in ("not_submitted", "interrupted"):
+        return result.status
     return "infrastructure_error"
 
 
@@ -229,7 +235,9 @@ def _header(
     items = [
         ("students", str(len(entries))),
         ("graded", str(counts["graded"])),
+        ("nothing submitted", str(counts["not_submitted"])),
         ("infrastructure errors", str(counts["infrastructure_error"])),
+        ("interrupted", str(counts["interrupted"])),
         ("grading failed", str(counts["grading_failed"])),
         ("mean score", mean),
         ("median score", median),
@@ -250,7 +258,8 @@ def _scores_section(entries: Sequence[StudentEntry], graded: list[GradingResult]
         return head + "<p>No student was graded, so there are no scores to show.</p>\n</section>"
     left_out = len(entries) - len(graded)
     caption = f"Scores of the {len(graded)} graded students as a share of the maximum." + (
-        f" Not shown: {left_out} without a score (infrastructure error or grading failed)."
+        f" Not shown: {left_out} not graded (nothing submitted, infrastructure error, "
+        "interrupted or grading failed)."
         if left_out
         else ""
     )
@@ -494,7 +503,8 @@ table.sortable th { cursor: pointer; user-select: none; }
 th[aria-sort="ascending"]::after { content: " \\25B2"; }
 th[aria-sort="descending"]::after { content: " \\25BC"; }
 .passed { color: #1a7f37; } .partial { color: #b35900; } .failed { color: #c62828; }
-.status-infrastructure_error, .status-grading_failed { background: #fdecea; }
+.status-infrastructure_error, .status-grading_failed, .status-interrupted { background: #fdecea; }
+.status-not_submitted { background: #f3f3f3; }
 """
 
 _PAGE = """<!DOCTYPE html>

@@ -3,13 +3,14 @@
 The infrastructure is started once and each run takes its own namespace on it
 (topics, experiments, Kubernetes namespaces are prefixed by the run id), so the
 broker's or API server's start-up is paid once, not once per student. Runs overlap
-in everything but their load phase: load runs take turns (`load_turn`), because a
-load figure measured while another run loads the same two cores would say more
-about the neighbour than about the student.
+in everything but their load phase, which runs alone on the machine (`MachineTurns`):
+a load figure measured while another run's checks or services use the same cores
+would say more about the neighbour than about the student.
 
 Every student's reports land in `students/<folder>/` as soon as they are graded, so
-an interrupted batch loses at most the runs in flight; `--resume` skips the students
-that already have a graded result.
+an interrupted batch loses at most the runs in flight (they say `interrupted`);
+`--resume` skips the students that already have a graded result.  A student folder
+with nothing of the lab in it is `not_submitted`: 0 points, and the report says why.
 """
 
 from __future__ import annotations
@@ -17,23 +18,28 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from grader import interrupt
 from grader.batch import gradebook
 from grader.batch.class_report import StudentEntry, write_class_report
 from grader.grade import GradeRequest, calibrate_lab, grade
 from grader.infra.local import Infrastructure
 from grader.infra.provider import open_infrastructure
-from grader.infra.service import InfrastructureError
+from grader.infra.service import InfrastructureError, InfrastructureMissing
+from grader.interrupt import Interrupted
 from grader.lab.discovery import Lab
 from grader.load import calibration
-from grader.report._format import fmt_points, total_seconds
+from grader.report._format import NO_SCORE_HEADLINES, fmt_points, total_seconds
+from grader.report.folder import FolderClaim, prepare
 from grader.result import GradingResult
+from grader.run.turns import MachineTurns
 
 STUDENTS_DIR = "students"
 REPORT_FILE = "report.html"
@@ -62,7 +68,16 @@ class BatchOutcome:
 
     @property
     def not_graded(self) -> list[str]:
-        return [e.student for e in self.entries if e.result is None or e.result.status != "graded"]
+        """Students without a score: the grader's side failed (never the student's 0)."""
+        return [e.student for e in self.entries if e.result is None or e.result.score is None]
+
+    @property
+    def not_submitted(self) -> list[str]:
+        return [
+            e.student
+            for e in self.entries
+            if e.result is not None and e.result.status == "not_submitted"
+        ]
 
 
 def submission_folders(submissions: Path) -> list[Path]:
@@ -138,8 +153,8 @@ class Progress:
 def _outcome_text(result: GradingResult | None) -> str:
     if result is None:
         return f"grading failed (see {LOG_FILE})"
-    if result.score is None:
-        return "infrastructure error"
+    if result.status != "graded":
+        return NO_SCORE_HEADLINES.get(result.status, result.status)
     return f"{fmt_points(result.score)}/{fmt_points(result.max_score)}"
 
 
@@ -166,45 +181,88 @@ def _log(out_dir: Path) -> Iterator[Callable[[str, str], None]]:
         yield write
 
 
+BATCH_FILES = frozenset({gradebook.FILENAME, REPORT_FILE, LOG_FILE, STUDENTS_DIR})
+
+
 def run_batch(request: BatchRequest, say: Callable[[str], None] = _say) -> BatchOutcome:
+    """Grade the class; raises `InfrastructureMissing` at once when the lab cannot run
+    on this machine, and `Interrupted` (after writing the gradebook and report of
+    what was graded) when asked to stop."""
     started = time.monotonic()
     lab = request.lab
-    request.out_dir.mkdir(parents=True, exist_ok=True)
-    folders = submission_folders(request.submissions)
-    previous = {f.name: previous_result(request.out_dir, f.name) for f in folders}
-    entries: dict[str, StudentEntry] = {}
-    if request.resume:
-        for name, result in previous.items():
-            if result is not None:
-                entries[name] = _entry(request.out_dir, name, result, total_seconds(result))
-    todo = [f for f in folders if f.name not in entries]
-    say(
-        f"{lab.id}: {len(folders)} submission(s), {len(entries)} already graded, "
-        f"{len(todo)} to grade, {request.jobs} at a time"
-    )
-    if todo and request.with_load:
-        _calibrate_once(lab, say)
-    shared = SharedInfrastructure(request.infra, lab.manifest.lab.infra)
-    load_turn = threading.Lock()
+    prepare(request.out_dir, BATCH_FILES)
+    with FolderClaim(request.out_dir):
+        folders = submission_folders(request.submissions)
+        previous = {f.name: previous_result(request.out_dir, f.name) for f in folders}
+        entries: dict[str, StudentEntry] = {}
+        if request.resume:
+            for name, result in previous.items():
+                if result is not None:
+                    entries[name] = _entry(request.out_dir, name, result, total_seconds(result))
+        todo = [f for f in folders if f.name not in entries]
+        say(
+            f"{lab.id}: {len(folders)} submission(s), {len(entries)} already graded, "
+            f"{len(todo)} to grade, {request.jobs} at a time"
+        )
+        if todo and request.with_load:
+            _calibrate_once(lab, say)
+        stopped: Interrupted | None = None
+        try:
+            _grade_all(request, todo, entries, say)
+        except Interrupted as stop:
+            stopped = stop
+        ordered = [entries[f.name] for f in folders if f.name in entries]
+        book = gradebook.write(lab, ordered, request.out_dir / gradebook.FILENAME)
+        report = write_class_report(
+            lab.id, lab.manifest.lab.title, ordered, request.out_dir / REPORT_FILE
+        )
+    if stopped is not None:
+        raise stopped
+    return BatchOutcome(ordered, len(folders) - len(todo), book, report, time.monotonic() - started)
+
+
+def _grade_all(
+    request: BatchRequest,
+    todo: list[Path],
+    entries: dict[str, StudentEntry],
+    say: Callable[[str], None],
+) -> None:
+    """Every student of `todo` into `entries`, `jobs` at a time, on one set of
+    infrastructure; the first stop request (or a lab that cannot run here) cancels
+    what has not started and waits for the runs in flight to unwind."""
+    shared = SharedInfrastructure(request.infra, request.lab.manifest.lab.infra)
+    turns = MachineTurns()
     progress = Progress(len(todo), say)
-    try:
-        with _log(request.out_dir) as log, ThreadPoolExecutor(max(1, request.jobs)) as pool:
-            futures = {
-                pool.submit(_grade_student, request, folder, shared, load_turn, log): folder
-                for folder in todo
-            }
+    with _log(request.out_dir) as log, ThreadPoolExecutor(max(1, request.jobs)) as pool:
+        futures: dict[Future, Path] = {
+            pool.submit(_grade_student, request, folder, shared, turns, log): folder
+            for folder in todo
+        }
+        try:
             for future in as_completed(futures):
-                entry = future.result()
+                entry = future.result()  # Interrupted, InfrastructureMissing: stop all
                 entries[entry.student] = entry
                 progress.finished(entry.student, entry.result, entry.wall_s)
-    finally:
-        shared.close()
-    ordered = [entries[f.name] for f in folders if f.name in entries]
-    book = gradebook.write(lab, ordered, request.out_dir / gradebook.FILENAME)
-    report = write_class_report(
-        lab.id, lab.manifest.lab.title, ordered, request.out_dir / REPORT_FILE
-    )
-    return BatchOutcome(ordered, len(folders) - len(todo), book, report, time.monotonic() - started)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            pool.shutdown(wait=True)
+            for future, folder in futures.items():
+                interrupted = _interrupted_entry(request.out_dir, folder.name, future)
+                if interrupted is not None and folder.name not in entries:
+                    entries[folder.name] = interrupted
+            raise
+        finally:
+            shared.close()
+
+
+def _interrupted_entry(out_dir: Path, student: str, future: Future) -> StudentEntry | None:
+    """The row of a run that a stop request cut short (it published its result)."""
+    stop = None if future.cancelled() else future.exception()
+    result = stop.result if isinstance(stop, Interrupted) else None
+    if not isinstance(result, GradingResult):
+        return None
+    return _entry(out_dir, student, result, total_seconds(result))
 
 
 def _calibrate_once(lab: Lab, say: Callable[[str], None]) -> None:
@@ -222,16 +280,20 @@ def _grade_student(
     request: BatchRequest,
     folder: Path,
     shared: SharedInfrastructure,
-    load_turn: threading.Lock,
+    turns: MachineTurns,
     log: Callable[[str, str], None],
 ) -> StudentEntry:
-    """One student's run; whatever goes wrong costs this student's row, never the batch."""
+    """One student's run; whatever goes wrong costs this student's row, never the
+    batch, except a stop request and infrastructure this machine cannot run at all."""
+    interrupt.check()
     began = time.monotonic()
     student = folder.name
     result: GradingResult | None = None
     for _attempt in range(2):  # a second try on freshly started infrastructure
         try:
             infra = shared.healthy()
+        except InfrastructureMissing:
+            raise
         except InfrastructureError as exc:
             log(student, f"infrastructure could not start: {exc}")
             continue
@@ -242,15 +304,18 @@ def _grade_student(
             with_load=request.with_load,
             hidden_tests=request.hidden_tests,
             shared_infra=infra,
-            load_turn=load_turn,
+            turns=turns,
         )
         try:
             result = grade(grade_request, progress=lambda message: log(student, message))
+        except Interrupted:
+            log(student, "interrupted")
+            raise
         except Exception as exc:  # a bad submission folder, or a grader bug: this row only
-            log(student, f"grading failed: {type(exc).__name__}: {exc}")
+            log(student, f"grading failed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
             result = None
             break
-        if result.status == "graded":
+        if result.status != "infrastructure_error":
             break
     wall_s = total_seconds(result) if result is not None else time.monotonic() - began
     return _entry(request.out_dir, student, result, wall_s)

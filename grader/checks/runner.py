@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from grader import interrupt
 from grader.checks.selection import owner_name
 from grader.infra.processes import stop_group
 from grader.lab.manifest import CheckSpec
@@ -71,11 +72,8 @@ def run_checks(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    timed_out = False
     try:
-        proc.wait(timeout=time_budget_s)
-    except subprocess.TimeoutExpired:
-        timed_out = True
+        timed_out = not interrupt.wait_process(proc, time_budget_s)
     finally:
         stop_group(proc)
     return _collect(results_path, checks, timed_out, log_path)

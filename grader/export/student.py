@@ -26,6 +26,7 @@ import shutil
 import string
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path, PurePosixPath
@@ -46,6 +47,8 @@ REPO_FILES = ("pyproject.toml", "uv.lock", "Makefile")
 OPTIONAL_REPO_FILES = (".python-version", ".gitignore")
 WORKFLOW_SOURCE = PurePosixPath("infra/github/classroom.yml")
 WORKFLOW_TARGET = PurePosixPath(".github/workflows/classroom.yml")
+WORKFLOW_LAB_LINE = "      LAB: ${{ vars.LABGRADE_LAB }}\n"
+"""The workflow's lab, from a variable: an export of one lab writes the lab in."""
 README_TEMPLATE = Path(__file__).with_name("student_readme.md")
 
 JUNK_FOLDERS = frozenset({"__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache"})
@@ -171,6 +174,20 @@ def _control_plane_note(labs: list[Lab]) -> str:
     )
 
 
+def render_workflow(source: Path, labs: list[Lab]) -> str:
+    """The Classroom workflow; for a template of one lab, with that lab written in, so
+    that each assignment's repository names its own lab (one organisation-wide
+    variable could not serve several assignments)."""
+    if not source.is_file():
+        raise ExportError(f"{source} is missing: students' pushes would not be graded")
+    text = source.read_text(encoding="utf-8")
+    if WORKFLOW_LAB_LINE not in text:
+        raise ExportError(f"{source} has no line {WORKFLOW_LAB_LINE.strip()!r} to name the lab")
+    if len(labs) == 1:
+        text = text.replace(WORKFLOW_LAB_LINE, f'      LAB: "{labs[0].id}"\n')
+    return text
+
+
 def render_readme(labs: list[Lab]) -> str:
     """The student's README: set-up, checking, grading, and the labs with their points."""
     rows = [
@@ -187,11 +204,17 @@ def render_readme(labs: list[Lab]) -> str:
     )
 
 
-def export_student(out: Path, labs: list[Lab], repo_root: Path) -> ExportSummary:
+def export_student(
+    out: Path,
+    labs: list[Lab],
+    repo_root: Path,
+    progress: Callable[[str], None] = lambda _: None,
+) -> ExportSummary:
     """Write the student template repository for `labs` into `out` (new or empty).
 
     Everything is planned before anything is written, so a refused export (a symbolic
-    link, a missing file) leaves `out` as it was.
+    link, a missing file) leaves `out` as it was.  Releasing each lab's notebook
+    (nbgrader) takes seconds, so `progress` hears about each lab.
     """
     if not labs:
         raise ExportError("no lab to export")
@@ -224,8 +247,10 @@ def export_student(out: Path, labs: list[Lab], repo_root: Path) -> ExportSummary
         else:
             plan.append((source, PurePosixPath(name)))
     releases = tempfile.TemporaryDirectory(prefix="labgrade-export-")
-    for lab in labs:
+    for number, lab in enumerate(labs, start=1):
         target = PurePosixPath("labs", lab.id)
+        if lab.manifest.notebook is not None:
+            progress(f"{lab.id} ({number}/{len(labs)}): releasing its notebook with nbgrader...")
         released = _released_notebook(lab, Path(releases.name))
         if released is None:
             add(lab.path, target, lab_exclusions(lab))
@@ -234,16 +259,16 @@ def export_student(out: Path, labs: list[Lab], repo_root: Path) -> ExportSummary
         add(lab.path, target, lab_exclusions(lab) | {notebook})
         left_out[:] = [p for p in left_out if not p.is_relative_to(target / notebook)]
         add(released, target / notebook)
-    workflow = repo_root / WORKFLOW_SOURCE
-    if not workflow.is_file():
-        raise ExportError(f"{workflow} is missing: students' pushes would not be graded")
-    plan.append((workflow, WORKFLOW_TARGET))
+    workflow = render_workflow(repo_root / WORKFLOW_SOURCE, labs)
     readme = render_readme(labs)
 
+    progress(f"writing {len(plan) + 2} files to {out}...")
     out.mkdir(parents=True, exist_ok=True)
     with releases:
         for source, target in plan:
             (out / target).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, out / target)
+    (out / WORKFLOW_TARGET).parent.mkdir(parents=True, exist_ok=True)
+    (out / WORKFLOW_TARGET).write_text(workflow, encoding="utf-8")
     (out / "README.md").write_text(readme, encoding="utf-8")
-    return ExportSummary(out, tuple(ids), len(plan) + 1, tuple(str(p) for p in left_out))
+    return ExportSummary(out, tuple(ids), len(plan) + 2, tuple(str(p) for p in left_out))

@@ -14,6 +14,7 @@ import time
 from importlib.resources import files
 from pathlib import Path
 
+from grader import interrupt
 from grader.infra.ports import wait_for_port
 from grader.infra.service import InfraService, InfrastructureError, LocalProcessService
 
@@ -62,7 +63,7 @@ class KafkaBroker(LocalProcessService):
             except Exception as exc:
                 if time.monotonic() > deadline:
                     raise InfrastructureError(f"kafka broker not answering: {exc}") from exc
-                time.sleep(0.1)
+                interrupt.sleep(0.1)
 
     def connection(self) -> dict[str, str]:
         return {"KAFKA_BOOTSTRAP_SERVERS": self.bootstrap}

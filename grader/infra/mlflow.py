@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from grader import interrupt
 from grader.cache import cache_root
 from grader.infra.ports import wait_for_port
 from grader.infra.service import InfraService, InfrastructureError, LocalProcessService
@@ -125,7 +126,7 @@ class MlflowServer(_TrackingServer, LocalProcessService):
                 pass
             if time.monotonic() > deadline:
                 raise self._not_ready(self.tracking_uri, timeout_s)
-            time.sleep(0.1)
+            interrupt.sleep(0.1)
         if not self._store_was_copied:
             _keep_as_template(self.store_path, self.store_template)
 
@@ -147,7 +148,7 @@ class ExternalMlflow(_TrackingServer):
         while not _answers(self.tracking_uri):
             if time.monotonic() > deadline:
                 raise InfrastructureError(f"mlflow at {self.tracking_uri} is not answering")
-            time.sleep(0.2)
+            interrupt.sleep(0.2)
 
     def is_healthy(self) -> bool:
         return _answers(self.tracking_uri)

@@ -23,6 +23,15 @@ class InfrastructureError(Exception):
     """Infrastructure failed; never the student's fault, never scored as a zero."""
 
 
+class InfrastructureMissing(InfrastructureError):
+    """Something the infrastructure needs is not installed on this machine: retrying
+    cannot help, so a run stops at once and says what to do (`fix`, a whole command)."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
 class InfraService(ABC):
     name: str
 

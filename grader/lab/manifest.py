@@ -23,7 +23,15 @@ Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
 
 
 class ManifestError(Exception):
-    """A lab manifest that cannot be used; the message names file, key and expectation."""
+    """A lab manifest that cannot be used; the message names file, key and expectation.
+
+    `problems` lists every problem found, one line each (`labgrade lint` prints them
+    all); the message is the first, with how many more there are.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
 
 
 class _Strict(BaseModel):
@@ -272,13 +280,15 @@ def parse_manifest(path: Path) -> Manifest:
     except ValidationError as exc:
         # A typo shows up twice (unknown key, missing key): name the typo, it is the cause.
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        first = errors[0]
-        key = _key_path(first["loc"], raw)
-        detail = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            detail = "unknown key (check the spelling against the lab contract)"
-        elif first["type"] == "missing":
-            detail = "required key is missing"
-        more = len(exc.errors()) - 1
+        problems = [f"{path}: key '{_key_path(e['loc'], raw)}': {_detail(e)}" for e in errors]
+        more = len(problems) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ManifestError(f"{path}: key '{key}': {detail}{suffix}") from None
+        raise ManifestError(problems[0] + suffix, problems) from None
+
+
+def _detail(error: dict) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key (check the spelling against the lab contract)"
+    if error["type"] == "missing":
+        return "required key is missing"
+    return error["msg"].removeprefix("Value error, ")

@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import interrupt
 from grader.infra.processes import stop_group
 from grader.lab.manifest import LoadSpec
 from grader.result import EndpointStats, LoadStats
@@ -62,9 +63,7 @@ def run_load(
             start_new_session=True,
         )
     try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        pass
+        interrupt.wait_process(proc, timeout)
     finally:
         stop_group(proc)
     if not out_path.exists():

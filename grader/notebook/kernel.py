@@ -33,17 +33,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             network=fields["network"],
         )
         command = super().format_kernel_cmd(extra_arguments)
-        # Limits through prlimit(1), not preexec_fn: this process has threads (the
-        # event loop jupyter_client runs in), and preexec_fn may deadlock after fork.
-        limits = sandbox.Limits(memory_mb=self.memory_mb)
-        limited = [
-            "prlimit",
-            f"--as={limits.memory_mb * 1024 * 1024}",
-            f"--fsize={limits.file_bytes}",
-            "--core=0",
-            "--",
-            *command,
-        ]
+        limited = sandbox.limited(command, sandbox.Limits(memory_mb=self.memory_mb))
         return sandbox.confined(limited, Path(self.working_dir), policy)
 
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:

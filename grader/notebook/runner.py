@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from grader import interrupt
 from grader.infra.processes import kill_processes_mentioning, kill_tree
 from grader.run import sandbox
 
@@ -63,9 +64,9 @@ def run_worker(
             start_new_session=True,
         )
         try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            return {"ok": False, "reason": f"the notebook did not finish within {timeout_s:g} s"}
+            if not interrupt.wait_process(proc, timeout_s):
+                reason = f"the notebook did not finish within {timeout_s:g} s"
+                return {"ok": False, "reason": reason}
         finally:
             kill_tree(proc)
             if sweep is not None:

@@ -115,9 +115,37 @@ def check_not_run_locally(result: GradingResult, check: CheckResult) -> bool:
     return result.mode == "check" and check.hidden
 
 
+NOT_RUN_HERE = "graded by your instructor, not run here"
+"""How a local check lists the groups it leaves to the instructor."""
+
+NO_SCORE_HEADLINES = {
+    "infrastructure_error": "infrastructure error: no score",
+    "interrupted": "interrupted: no score",
+    "not_submitted": "nothing submitted: 0 points",
+}
+"""One line for a run that was not graded, by status."""
+
+
+def checked_here_line(result: GradingResult) -> str:
+    """What a local check covered of the lab: its points against the whole lab's."""
+    here = fmt_points(result.max_score)
+    lab = fmt_points(result.lab_max_score or result.max_score)
+    return (
+        f"checked here: {here} of the lab's {lab} points; hidden checks and the notebook "
+        "are graded by your instructor, and the load was a short smoke run"
+    )
+
+
 def gate_failed(threshold: ThresholdResult) -> bool:
     """A gate that is not fully met zeroes the whole load check (see the manifest)."""
-    return threshold.gate and threshold.fraction < 1 - _EPS
+    return threshold.gate and threshold.counted and threshold.fraction < 1 - _EPS
+
+
+def threshold_value(threshold: ThresholdResult) -> str:
+    """A threshold's figure as measured, or why there is none."""
+    if threshold.value is not None:
+        return fmt_num(threshold.value)
+    return "not measured" if threshold.counted else "not measured in the smoke (not counted)"
 
 
 def threshold_target(threshold: ThresholdResult) -> str:

@@ -12,7 +12,8 @@ the one with the most points, which absorbs the rounding. The reporter cannot ta
 a payload of about 128 KiB or more, so messages are capped to keep the whole
 document under `MAX_PAYLOAD_BYTES`.
 
-An infrastructure error is `status: error` with the error as message: Classroom
+A run without a score (an infrastructure error, an interrupted run, or a usage
+error before grading began) is `status: error` with the reason as message: Classroom
 shows it, and it never looks like an earned zero.
 """
 
@@ -33,9 +34,10 @@ from grader.report._format import (
     gate_failed,
     readable_test_name,
     shown_message,
+    threshold_value,
     truncate,
 )
-from grader.report.feedback import INFRA_ERROR_TEXT
+from grader.report.feedback import INFRA_ERROR_TEXT, NO_SCORE_TEXTS
 from grader.result import CheckResult, GradingResult, LoadResult
 
 FILENAME = "classroom-result.json"
@@ -65,9 +67,9 @@ def _load_message(load: LoadResult) -> str:
     if load.message:
         lines.append(load.message)
     for threshold in load.thresholds:
-        if threshold.fraction < 1:
+        if threshold.fraction < 1 and threshold.counted:
             gate = " (gate: this zeroes the load check)" if gate_failed(threshold) else ""
-            value = "not measured" if threshold.value is None else f"{threshold.value:g}"
+            value = threshold_value(threshold)
             lines.append(
                 f"- {threshold.label}: {value}, full marks at {threshold.good:g}, "
                 f"none at {threshold.bad:g}{gate}"
@@ -131,15 +133,35 @@ def _tests(result: GradingResult) -> list[dict[str, Any]]:
     return tests
 
 
+def error_document(reason: str, max_score: float = 0.0, title: str = "Not graded") -> dict:
+    """A run that has no score (infrastructure, an interrupted run, or bad usage before
+    any grading started): `status: error` and one test carrying the reason, so the
+    reporter shows why instead of failing on a missing output."""
+    entry = _entry(title, 0.0, 1.0, "", 0.0)
+    entry["status"] = "error"
+    entry["message"] = truncate(reason, MESSAGE_CHARS)
+    return {"version": 1, "status": "error", "max_score": max_score, "tests": [entry]}
+
+
+_NO_SCORE_TITLES = {
+    "infrastructure_error": "Infrastructure error: not graded",
+    "interrupted": "Interrupted: not graded",
+}
+
+
 def build(result: GradingResult) -> dict[str, Any]:
     """The reporter's document for one grading step."""
-    if result.status == "infrastructure_error" or result.score is None:
-        error = result.error.strip() or "unknown error"
-        entry = _entry("Infrastructure error: not graded", 0.0, 1.0, "", 0.0)
-        entry["status"] = "error"
-        entry["message"] = truncate(f"{INFRA_ERROR_TEXT}\n{error}", MESSAGE_CHARS)
-        return {"version": 1, "status": "error", "max_score": result.max_score, "tests": [entry]}
-    tests = _tests(result) or [_entry("No checks were run", 0.0, 0.0, "", 0.0)]
+    if result.score is None:
+        text = NO_SCORE_TEXTS.get(result.status, INFRA_ERROR_TEXT)
+        reason = "\n".join(
+            filter(None, [text, result.error.strip() or "unknown error", result.fix])
+        )
+        title = _NO_SCORE_TITLES.get(result.status, "Not graded")
+        return error_document(reason, result.max_score, title)
+    if result.status == "not_submitted":
+        tests = [_entry("Nothing submitted", 0.0, result.max_score, result.error, 0.0)]
+    else:
+        tests = _tests(result) or [_entry("No checks were run", 0.0, 0.0, "", 0.0)]
     scores = exact_scores([t["score"] for t in tests], result.score)
     for test, score in zip(tests, scores, strict=True):
         test["score"] = score
@@ -181,17 +203,17 @@ def write(result: GradingResult, out_dir: Path) -> Path:
     return path
 
 
-def publish_to_github(result: GradingResult, feedback_markdown: str) -> list[str]:
+def publish_to_github(document: dict[str, Any], feedback_markdown: str) -> list[str]:
     """Inside a GitHub Actions step: the `result` output for the reporter, and the
     feedback appended to the job summary. Returns what was written, for the log."""
     written = []
     output = os.environ.get("GITHUB_OUTPUT")
     if output:
         with open(output, "a", encoding="utf-8") as handle:
-            handle.write(f"{OUTPUT_NAME}={encode(build(result))}\n")
+            handle.write(f"{OUTPUT_NAME}={encode(document)}\n")
         written.append(f"step output '{OUTPUT_NAME}' ($GITHUB_OUTPUT)")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
+    if summary and feedback_markdown.strip():
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(feedback_markdown.rstrip("\n") + "\n")
         written.append("job summary ($GITHUB_STEP_SUMMARY)")

@@ -14,8 +14,10 @@ import re
 from pathlib import Path
 
 from grader.report._format import (
+    NOT_RUN_HERE,
     check_lost_points,
     check_not_run_locally,
+    checked_here_line,
     failed_tests,
     fmt_num,
     fmt_points,
@@ -26,6 +28,7 @@ from grader.report._format import (
     status_word,
     tail,
     threshold_target,
+    threshold_value,
     timings_line,
     truncate,
 )
@@ -50,9 +53,24 @@ INFRA_ERROR_TEXT = (
     "infrastructure failed, not your code. Re-run the grading, and if it happens "
     "again tell your instructor (include this file)."
 )
+INTERRUPTED_TEXT = (
+    "**Interrupted, no score.** The grading was stopped before it finished (a "
+    "cancelled job, Ctrl-C or a stop signal); everything it started was stopped and "
+    "removed. Run it again for a score."
+)
+NOT_SUBMITTED_TEXT = (
+    "**Nothing submitted: 0 points.** There was no code of this lab to grade, so "
+    "nothing was started."
+)
+NO_SCORE_TEXTS = {
+    "infrastructure_error": INFRA_ERROR_TEXT,
+    "interrupted": INTERRUPTED_TEXT,
+    "not_submitted": NOT_SUBMITTED_TEXT,
+}
 CHECK_MODE_TEXT = (
-    "This is a local run (`labgrade check`), not your grade: hidden checks are not "
-    "run locally, and the load was a short smoke run, not the full measured load."
+    "This is a local run (`labgrade check`), not your grade: hidden checks and the "
+    "analysis notebook are graded by your instructor, not run here, and the load was a "
+    "short smoke run, not the full measured load."
 )
 
 _OUTCOME_WORDS = {"failed": "failed", "error": "error", "timeout": "timed out"}
@@ -77,9 +95,30 @@ def _indent(text: str, prefix: str = "  ") -> str:
 # --- checks -----------------------------------------------------------------
 
 
-def _failed_test_lines(tests: list[TestOutcome]) -> list[str]:
+NOT_REACHED = "could not connect to the service"
+"""How a test's message begins when the service it called was not listening (the
+checks' friendly ConnectError, checks/outcomes.py)."""
+
+
+def _unreached_line(tests: list[TestOutcome]) -> str:
+    """One bullet for every test that only found a service down that never started:
+    the cause is in "Start here", not in these tests."""
+    names = list(dict.fromkeys(readable_test_name(t.name) for t in tests))
+    shown = ", ".join(f"**{name}**" for name in names[:4]) + (", …" if len(names) > 4 else "")
+    count = f"{len(tests)} tests" if len(tests) > 1 else "1 test"
+    return (
+        f"- {shown} ({count}): could not reach your service, which did not start "
+        '(see "Start here" above)'
+    )
+
+
+def _failed_test_lines(tests: list[TestOutcome], services_down: bool = False) -> list[str]:
     """One bullet per distinct (name, outcome, message): parametrized cases that
-    fail the same way are one bullet with a count, not a wall of repeats."""
+    fail the same way are one bullet with a count, not a wall of repeats.  When a
+    service did not start (`services_down`), the tests that could not reach it are
+    one bullet: fourteen times "Connection refused" would bury the cause."""
+    unreached = [t for t in tests if services_down and t.message.startswith(NOT_REACHED)]
+    tests = [t for t in tests if t not in unreached]
     groups: dict[tuple[str, str, str], int] = {}
     for test in tests:
         message = truncate(shown_message(test), MESSAGE_CHARS)
@@ -97,17 +136,14 @@ def _failed_test_lines(tests: list[TestOutcome]) -> list[str]:
             lines.append(f"- {label}:\n\n{_indent(fence(message))}\n")
         else:
             lines.append(f"- {label}: {message}")
-    return lines
+    return lines + ([_unreached_line(unreached)] if unreached else [])
 
 
 def render_check(result: GradingResult, check: CheckResult) -> str:
     """One check: points, concept when anything failed, failed tests with messages."""
     points = f"{fmt_points(check.points)} / {fmt_points(check.max_points)}"
     if check_not_run_locally(result, check):
-        return (
-            f"### {check.title}: not run locally (hidden, {fmt_points(check.max_points)} "
-            "points when graded)"
-        )
+        return f"### {check.title}: {NOT_RUN_HERE} ({fmt_points(check.max_points)} points)"
     out = [f"### {check.title}: {points} ({status_word(check.points, check.max_points)})", ""]
     lost = check_lost_points(check)
     if lost and check.concept.strip():
@@ -116,7 +152,7 @@ def render_check(result: GradingResult, check: CheckResult) -> str:
         out += [truncate(check.message.strip(), MESSAGE_CHARS), ""]
     failed = failed_tests(check)
     if failed:
-        out += ["What failed:", "", *_failed_test_lines(failed), ""]
+        out += ["What failed:", "", *_failed_test_lines(failed, bool(result.problems)), ""]
     counts = []
     passed = sum(t.outcome == "passed" for t in check.tests)
     if check.tests:
@@ -143,12 +179,13 @@ def threshold_table(thresholds: list[ThresholdResult]) -> str:
     ]
     for t in thresholds:
         figure = t.figure + (" (gate)" if t.gate else "")
-        value = "not measured" if t.value is None else fmt_num(t.value)
+        value = threshold_value(t)
         if t.reference is not None:  # relative bounds: say what they are relative to
             figure += f" (reference solution here: {fmt_num(t.reference)})"
+        credit = f"{fmt_num(t.fraction * 100)}%" if t.counted else "-"
         rows.append(
             f"| {_cell(figure)} | {_cell(threshold_target(t))} | {value} | {fmt_num(t.good)} "
-            f"| {fmt_num(t.bad)} | {fmt_num(t.fraction * 100)}% |"
+            f"| {fmt_num(t.bad)} | {credit} |"
         )
     return "\n".join(rows)
 
@@ -210,14 +247,17 @@ def render_service(service: ServiceLog) -> str:
 
 def _header(result: GradingResult) -> list[str]:
     out = [f"# {result.title} ({result.lab})", ""]
-    if result.status == "infrastructure_error":
-        out += [INFRA_ERROR_TEXT, ""]
+    if result.status != "graded":
+        out += [NO_SCORE_TEXTS.get(result.status, result.status), ""]
         if result.error.strip():
-            out += ["The error was:", "", fence(result.error.strip(), "text"), ""]
+            out += ["Why:" if result.status == "not_submitted" else "The error was:", ""]
+            out += [fence(result.error.strip(), "text"), ""]
+        if result.fix:
+            out += ["To fix it, run:", "", fence(result.fix, "sh"), ""]
         return out
     out += [f"**Score: {fmt_points(result.score)} / {fmt_points(result.max_score)}**", ""]
     if result.mode == "check":
-        out += [f"> {CHECK_MODE_TEXT}", ""]
+        out += [f"> {CHECK_MODE_TEXT} {checked_here_line(result).capitalize()}.", ""]
     return out
 
 

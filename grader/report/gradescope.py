@@ -10,8 +10,9 @@ Gradescope has no "no score" value: `score` is a number, and a missing `score`
 is taken as the sum of the tests, i.e. 0 with no tests. So an infrastructure
 error (which per the design carries no score, never an earned-looking zero) is
 written as score 0 *and* said loudly: the error in `output`, no tests, and
-`extra_data.status = "infrastructure_error"` for anything that post-processes
-the results. Instructors must treat such a 0 as "not graded".
+`extra_data.status` (`infrastructure_error`, `interrupted`) for anything that
+post-processes the results. Instructors must treat such a 0 as "not graded"; a
+`not_submitted` 0 is a real one (there was nothing to grade).
 """
 
 from __future__ import annotations
@@ -28,13 +29,16 @@ from grader.report._format import (
     round_points,
     total_seconds,
 )
-from grader.report.feedback import INFRA_ERROR_TEXT, fence, render_check, render_load
+from grader.report.feedback import (
+    INFRA_ERROR_TEXT,
+    NO_SCORE_TEXTS,
+    fence,
+    render_check,
+    render_load,
+)
 from grader.result import GradingResult
 
 FILENAME = "gradescope-results.json"
-
-#: What `extra_data.status` says when the score is not a real score.
-INFRA_ERROR_STATUS = "infrastructure_error"
 
 
 def _body(section: str) -> str:
@@ -59,23 +63,29 @@ def _summary(result: GradingResult) -> str:
     return "\n\n".join(out)
 
 
-def _infra_error(result: GradingResult) -> dict[str, Any]:
+def _not_graded(result: GradingResult) -> dict[str, Any]:
+    """No tests, the reason in full; `extra_data.status` says which kind of 0 it is."""
     error = result.error.strip() or "unknown error"
+    text = NO_SCORE_TEXTS.get(result.status, INFRA_ERROR_TEXT)
+    output = f"{text}\n\n{fence(error, 'text')}"
+    if result.fix:
+        output += f"\n\nTo fix it, run:\n\n{fence(result.fix, 'sh')}"
     return {
-        # Not an earned zero: Gradescope cannot express "no score" (see module doc).
+        # Not an earned zero unless nothing was submitted: Gradescope cannot express
+        # "no score" (see module doc).
         "score": 0,
         "execution_time": round(total_seconds(result)),
-        "output": f"{INFRA_ERROR_TEXT}\n\n{fence(error, 'text')}",
+        "output": output,
         "output_format": "md",
-        "extra_data": {"status": INFRA_ERROR_STATUS, "error": error},
+        "extra_data": {"status": result.status, "error": error},
         "tests": [],
     }
 
 
 def build(result: GradingResult) -> dict[str, Any]:
     """The Gradescope results document as a dict (see `write`)."""
-    if result.status == "infrastructure_error" or result.score is None:
-        return _infra_error(result)
+    if result.status != "graded" or result.score is None:
+        return _not_graded(result)
     tests: list[dict[str, Any]] = []
     for check in result.checks:
         if check_not_run_locally(result, check):

@@ -4,8 +4,9 @@ One `<testsuite>` per check and per load; a `<testcase>` per test, and per load
 threshold (a threshold short of full credit is a failure, with the figure, the
 curve and the credit in its message). Failed, error and timed-out tests all
 carry a `<failure>` (its `type` says which), so "failures" counts every test
-that cost points. An infrastructure error is one suite with one `<error>`: no
-check result from a broken run is presented as the student's.
+that cost points. A run that was not graded (infrastructure error, interrupted,
+nothing submitted) is one suite with one `<error>` (`<failure>` for nothing
+submitted): no check result from a broken run is presented as the student's.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from pathlib import Path
 
 from grader.report._format import (
     FAILED_OUTCOMES,
+    NO_SCORE_HEADLINES,
+    NOT_RUN_HERE,
     check_not_run_locally,
     fmt_num,
     fmt_points,
     gate_failed,
     shown_message,
     threshold_target,
+    threshold_value,
     total_seconds,
     truncate,
 )
@@ -75,7 +79,7 @@ def _check_suite(parent: ET.Element, result: GradingResult, check: CheckResult) 
             suite, "testcase", name=test.name, classname=classname, time=_secs(test.duration_s)
         )
         if not_run_locally:
-            ET.SubElement(case, "skipped", message="hidden check: not run locally")
+            ET.SubElement(case, "skipped", message=f"hidden check: {NOT_RUN_HERE}")
         elif test.outcome in FAILED_OUTCOMES:
             message = truncate(shown_message(test), MESSAGE_CHARS)
             failure = ET.SubElement(case, "failure", message=message, type=test.outcome)
@@ -83,7 +87,10 @@ def _check_suite(parent: ET.Element, result: GradingResult, check: CheckResult) 
         elif test.outcome in ("skipped", "not_run"):
             reason = "not run" if test.outcome == "not_run" else "skipped"
             ET.SubElement(case, "skipped", message=reason)
-    if not check.tests and check.message.strip():
+    if not check.tests and not_run_locally:
+        case = ET.SubElement(suite, "testcase", name=check.name, classname=classname, time="0")
+        ET.SubElement(case, "skipped", message=f"hidden check: {NOT_RUN_HERE}")
+    elif not check.tests and check.message.strip():
         # A check that produced no test results (e.g. collection failed) still shows up.
         case = ET.SubElement(suite, "testcase", name=check.name, classname=classname, time="0")
         failure = ET.SubElement(case, "failure", message=truncate(check.message, MESSAGE_CHARS))
@@ -92,7 +99,7 @@ def _check_suite(parent: ET.Element, result: GradingResult, check: CheckResult) 
 
 
 def _threshold_message(t: ThresholdResult) -> str:
-    value = "not measured" if t.value is None else fmt_num(t.value)
+    value = threshold_value(t)
     gate = "; gate not met: the load check scores 0" if gate_failed(t) else ""
     return (
         f"{t.figure} = {value} (good {fmt_num(t.good)}, bad {fmt_num(t.bad)}), "
@@ -106,7 +113,9 @@ def _load_suite(parent: ET.Element, result: GradingResult, load: LoadResult) -> 
     for t in load.thresholds:
         name = f"{t.figure} [{threshold_target(t)}]"
         case = ET.SubElement(suite, "testcase", name=name, classname=classname, time="0")
-        if t.fraction < 1 - 1e-9:
+        if not t.counted:
+            ET.SubElement(case, "skipped", message=_threshold_message(t))
+        elif t.fraction < 1 - 1e-9:
             message = _threshold_message(t)
             failure = ET.SubElement(case, "failure", message=message, type="threshold")
             failure.text = message
@@ -120,12 +129,14 @@ def _load_suite(parent: ET.Element, result: GradingResult, load: LoadResult) -> 
 def render(result: GradingResult) -> str:
     """The JUnit XML document as a string."""
     root = ET.Element("testsuites", name=result.lab, time=_secs(total_seconds(result)))
-    if result.status == "infrastructure_error":
-        suite = ET.SubElement(root, "testsuite", name="infrastructure")
-        case = ET.SubElement(suite, "testcase", name="infrastructure", classname=result.lab)
-        message = "infrastructure error, no score: " + (result.error.strip() or "unknown")
-        error = ET.SubElement(case, "error", message=truncate(message, MESSAGE_CHARS))
-        error.text = result.error
+    if result.status != "graded":
+        suite = ET.SubElement(root, "testsuite", name=result.status)
+        case = ET.SubElement(suite, "testcase", name=result.status, classname=result.lab)
+        headline = NO_SCORE_HEADLINES.get(result.status, result.status)
+        message = f"{headline}: " + (result.error.strip() or "unknown")
+        kind = "failure" if result.status == "not_submitted" else "error"
+        element = ET.SubElement(case, kind, message=truncate(message, MESSAGE_CHARS))
+        element.text = "\n".join(filter(None, [result.error, result.fix]))
         _finish(suite)
     else:
         for check in result.checks:

@@ -12,19 +12,27 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from grader.lab.manifest import NotebookSpec
 from grader.report._format import (
+    NO_SCORE_HEADLINES,
+    NOT_RUN_HERE,
     check_not_run_locally,
+    checked_here_line,
     fmt_points,
     load_status_word,
     status_word,
     timings_line,
     truncate,
 )
-from grader.result import GradingResult
+from grader.result import CheckResult, GradingResult
 
-NAME_WIDTH = 40
-
-_COLOURS = {"passed": "32", "partial": "33", "failed": "31", "not run": "2", "ERROR": "31;1"}
+_COLOURS = {
+    "passed": "32",
+    "partial": "33",
+    "failed": "31",
+    NOT_RUN_HERE: "2",
+    "ERROR": "31;1",
+}
 
 
 def use_color(stream: object = None) -> bool:
@@ -56,40 +64,35 @@ def summary_table(
     rows: list[tuple[str, str, str, str, str]] = []
     graded = result.status == "graded"
     if graded:
-        for check in result.checks:
-            if check_not_run_locally(result, check):
-                word, points = "not run", "-"
-            else:
-                word, points = status_word(check.points, check.max_points), fmt_points(check.points)
-            rows.append(("check", check.title, points, fmt_points(check.max_points), word))
+        notebooks = [c for c in result.checks if c.name == NotebookSpec.name]
+        for check in [c for c in result.checks if c not in notebooks]:
+            rows.append(_check_row(result, check, "check"))
         for load in result.loads:
             word = load_status_word(load)
             rows.append(
                 ("load", load.title, fmt_points(load.points), fmt_points(load.max_points), word)
             )
-    width = min(NAME_WIDTH, max([len(r[1]) for r in rows] + [len("total")]))
+        rows += [_check_row(result, notebook, "notebook") for notebook in notebooks]
+    width = max([len(r[1]) for r in rows] + [len("total")])
     mode = "local check" if result.mode == "check" else "grade"
     lines = [f"{result.lab}: {result.title} ({mode})"]
-    rule = "-" * (width + 35)
+    rule = "-" * (width + 37)
     if graded:
-        lines.append(f"  {'kind':<7}{'name':<{width}}  {'points':>8}  {'max':>8}  status")
+        lines.append(f"  {'kind':<9}{'name':<{width}}  {'points':>8}  {'max':>8}  status")
         lines.append("  " + rule)
     for kind, name, points, max_points, word in rows:
-        name = name if len(name) <= width else name[: width - 1] + "…"
         lines.append(
-            f"  {kind:<7}{name:<{width}}  {points:>8}  {max_points:>8}  "
+            f"  {kind:<9}{name:<{width}}  {points:>8}  {max_points:>8}  "
             + _paint(word, word, color)
         )
     if graded:
         lines.append("  " + rule)
-        total = f"  {'':<7}{'total':<{width}}  {fmt_points(result.score):>8}  "
+        total = f"  {'':<9}{'total':<{width}}  {fmt_points(result.score):>8}  "
         lines.append(total + f"{fmt_points(result.max_score):>8}")
     else:
-        error = result.error.strip().splitlines()[0] if result.error.strip() else "unknown"
-        lines.append("  " + _paint("ERROR", "INFRASTRUCTURE ERROR: no score", color))
-        lines.append(f"  {truncate(error, 200)}")
-    if result.mode == "check":
-        lines.append("  hidden checks are not run locally; the load was a short smoke run")
+        lines += _not_graded_lines(result, color)
+    if result.mode == "check" and graded:
+        lines.append(f"  {checked_here_line(result)}")
     lines.append(f"  timings: {timings_line(result)}")
     if result.ignored_changes:
         lines.append(f"  not used (outside the lab folder): {len(result.ignored_changes)} file(s)")
@@ -97,3 +100,25 @@ def summary_table(
     if where:
         lines.append(f"  {where}")
     return "\n".join(lines)
+
+
+def _check_row(
+    result: GradingResult, check: CheckResult, kind: str
+) -> tuple[str, str, str, str, str]:
+    if check_not_run_locally(result, check):
+        word, points = NOT_RUN_HERE, "-"
+    else:
+        word, points = status_word(check.points, check.max_points), fmt_points(check.points)
+    return (kind, check.title, points, fmt_points(check.max_points), word)
+
+
+def _not_graded_lines(result: GradingResult, color: bool) -> list[str]:
+    """The status, the reason in full (it is ours, and short) and the fix as a command."""
+    kind, _, rest = NO_SCORE_HEADLINES.get(result.status, result.status).partition(":")
+    headline = f"{kind.upper()}:{rest}"
+    lines = ["  " + _paint("ERROR", headline, color)]
+    reason = result.error.strip() or "unknown"
+    lines += [f"  {truncate(line, 400)}" for line in reason.splitlines()[:6]]
+    if result.fix:
+        lines.append(f"  fix: {result.fix}")
+    return lines

@@ -6,12 +6,14 @@ one supervisor, which records every action for the feedback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from grader.interrupt import Interrupted
 from grader.run.services import ServiceStartError, StudentServices
 
 
@@ -33,6 +35,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(409, {"error": str(exc), "kind": "start"})
         except (KeyError, TypeError, ValueError) as exc:
             self._reply(400, {"error": str(exc)})
+        except Interrupted:  # the run is stopping; its owner cleans up
+            self._reply(503, {"error": "the grading is stopping"})
 
     def _dispatch(self, request: dict[str, Any]) -> Any:
         services = self.server.services
@@ -55,11 +59,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the caller is gone
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
 
 class _ControlServer(ThreadingHTTPServer):

@@ -13,7 +13,6 @@ belongs here and nowhere else.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -146,11 +145,30 @@ def confined(argv: list[str], cwd: Path, policy: Policy) -> list[str]:
     return [*wrapped, "--chdir", str(cwd), "--", *argv]
 
 
-def _apply_limits(limits: Limits) -> None:
+def limited(argv: list[str], limits: Limits) -> list[str]:
+    """argv under prlimit(1): address-space, file-size and core limits.
+
+    Not `preexec_fn`: the grader starts processes from threads (the control server,
+    a batch's runs, pytest's librdkafka threads), and Python documents that code run
+    between fork and exec in a threaded process may deadlock.
+    """
     memory = limits.memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return [
+        _prlimit(),
+        f"--as={memory}",
+        f"--fsize={limits.file_bytes}",
+        "--core=0",
+        "--",
+        *argv,
+    ]
+
+
+@cache
+def _prlimit() -> str:
+    path = shutil.which("prlimit")
+    if path is None:
+        raise OSError("prlimit (util-linux) is not installed: student processes need its limits")
+    return path
 
 
 def spawn(
@@ -165,14 +183,13 @@ def spawn(
     """Start a student process in its own session with its output appended to log_path."""
     with log_path.open("ab") as log:
         return subprocess.Popen(
-            confined(argv, cwd, policy),
+            confined(limited(argv, limits), cwd, policy),
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=lambda: _apply_limits(limits),
         )
 
 
@@ -188,14 +205,13 @@ def run(
 ) -> subprocess.CompletedProcess:
     """Run a student process to completion (a call into student code), group-killed after."""
     proc = subprocess.Popen(
-        confined(argv, cwd, policy),
+        confined(limited(argv, limits), cwd, policy),
         cwd=cwd,
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        preexec_fn=lambda: _apply_limits(limits),
     )
     try:
         out, err = proc.communicate(input_bytes, timeout=timeout_s)

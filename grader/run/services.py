@@ -11,6 +11,7 @@ import re
 import secrets
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -18,19 +19,29 @@ from pathlib import Path
 
 import httpx
 
+from grader import interrupt
 from grader.infra.ports import free_port, is_listening
 from grader.infra.processes import kill_group, stop_group
 from grader.lab.manifest import ServiceSpec
 from grader.result import ServiceLog
 from grader.run import sandbox
+from grader.run.tracebacks import crash_summary, readable_paths
 from grader.support.faults import TOKEN_ENV
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 EXCERPT_LINES = 25
 
 
+PORT_ATTEMPTS = 3
+"""Starts of a service whose port another program took meanwhile, each on a new port."""
+
+
 class ServiceStartError(Exception):
     """A student service did not come up; the message is written for the student."""
+
+
+class _PortTaken(Exception):
+    """The service died, and something else listens on the port chosen for it."""
 
 
 def expand(template: str, values: dict[str, str]) -> str:
@@ -53,6 +64,15 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
+
+
+def _read_from(path: Path, offset: int, limit: int = 64 * 1024) -> str:
+    """What a log got since `offset` (its last `limit` bytes): one start's output."""
+    if not path.exists():
+        return ""
+    with path.open("rb") as handle:
+        handle.seek(max(offset, path.stat().st_size - limit))
+        return handle.read().decode("utf-8", errors="replace")
 
 
 def tail(path: Path, lines: int = EXCERPT_LINES, max_chars: int = 4000) -> str:
@@ -94,6 +114,13 @@ class StudentServices:
         self._lock = threading.RLock()
         self._started_at = time.monotonic()
         self.state_dir = state_dir
+        self._shown_paths = {
+            str(submission_dir): "",
+            str(support_dir): "support/",
+            sys.prefix: "<python environment>/",
+            sys.base_prefix: "<python>/",
+        }
+        """Folders in a service's output shown as a student knows them."""
         self.fault_token = secrets.token_urlsafe(24)
         self._policy = policy
         self._slots: dict[str, _Slot] = {}
@@ -112,9 +139,10 @@ class StudentServices:
             "kube_prefix": infra_env.get("KUBE_NAMESPACE_PREFIX", ""),
         }
         self._shared_env = sandbox.base_environment() | infra_env | {"STATE_DIR": str(state_dir)}
-        for name in self._slots:
-            if self._slots[name].port is not None:
-                self._shared_env[f"{name.upper().replace('-', '_')}_URL"] = self.url(name)
+        self._addresses_published = False
+        self.infrastructure_failure = ""
+        """Set when a port was taken after the run's tests learned the address: the run
+        must be repeated, whatever the tests made of it."""
 
     @property
     def names(self) -> list[str]:
@@ -129,6 +157,12 @@ class StudentServices:
     def urls(self) -> dict[str, str]:
         return {n: self.url(n) for n, s in self._slots.items() if s.port is not None}
 
+    def publish_addresses(self) -> dict[str, str]:
+        """The URLs, fixed from now on: tests and load scenarios are told them, so a
+        port can no longer move to dodge a collision."""
+        self._addresses_published = True
+        return self.urls()
+
     def _slot(self, name: str) -> _Slot:
         try:
             return self._slots[name]
@@ -141,6 +175,7 @@ class StudentServices:
     def _environment(self, slot: _Slot, overrides: dict[str, str] | None) -> dict[str, str]:
         values = self._values | {"port": str(slot.port or "")}
         env = dict(self._shared_env)
+        env |= {f"{name.upper().replace('-', '_')}_URL": url for name, url in self.urls().items()}
         if slot.port is not None:
             env["PORT"] = str(slot.port)
         env |= {k: expand(v, values) for k, v in slot.spec.env.items()}
@@ -150,7 +185,27 @@ class StudentServices:
         return env
 
     def start(self, name: str, env: dict[str, str] | None = None) -> None:
-        """Start a service and wait until its readiness probe passes."""
+        """Start a service and wait until its readiness probe passes.
+
+        A port another program took is not the student's fault: before the addresses
+        are published the service moves to a new port; after, the run is marked for
+        repeating (`infrastructure_failure`).
+        """
+        for _attempt in range(PORT_ATTEMPTS):
+            try:
+                self._start_once(name, env)
+                return
+            except _PortTaken as taken:
+                slot = self._slot(name)
+                if self._addresses_published:
+                    self.infrastructure_failure = str(taken)
+                    raise ServiceStartError(f"{taken}: the run will be repeated") from None
+                slot.port = free_port()
+                self._note(slot, f"{taken}: starting again on port {slot.port}")
+        self.infrastructure_failure = f"service '{name}': its port was taken {PORT_ATTEMPTS} times"
+        raise ServiceStartError(self.infrastructure_failure)
+
+    def _start_once(self, name: str, env: dict[str, str] | None) -> None:
         with self._lock:
             slot = self._slot(name)
             if slot.proc is not None and slot.proc.poll() is None:
@@ -190,12 +245,22 @@ class StudentServices:
                 proc = slot.proc
                 if proc is None or proc.poll() is not None:
                     code = proc.returncode if proc else None
+                    if proc is not None:
+                        stop_group(proc)  # a child it left listening is not a collision
+                    if slot.port is not None and is_listening(slot.port):
+                        slot.stopped_by_grader = True
+                        raise _PortTaken(
+                            f"another program took port {slot.port} before service "
+                            f"'{slot.spec.name}' could listen on it"
+                        )
                     self._note(slot, f"{describe_exit(code)} before it was ready")
                     slot.stopped_by_grader = True  # accounted for: not "on its own" later
+                    why = crash_summary(_read_from(slot.log_path, log_offset), str(slot.cwd))
                     raise ServiceStartError(
                         f"service '{slot.spec.name}' {describe_exit(code)} before it was ready"
+                        + (f": {why}" if why else "")
                     )
-                time.sleep(0.1)
+                interrupt.sleep(0.1)
         self._note(slot, f"not ready after {ready.timeout_s:g} s")
         self.stop(slot.spec.name)
         probe = (
@@ -304,5 +369,6 @@ class StudentServices:
                     f"its output reached the {sandbox.LOG_LIMIT_BYTES // 2**20} MB limit: "
                     "later writes to stdout/stderr failed and were lost"
                 )
-            logs.append(ServiceLog(name, excerpt=tail(slot.log_path), exit_note="; ".join(history)))
+            excerpt = readable_paths(tail(slot.log_path), self._shown_paths)
+            logs.append(ServiceLog(name, excerpt=excerpt, exit_note="; ".join(history)))
         return logs

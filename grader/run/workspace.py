@@ -62,6 +62,32 @@ def locate_submission(lab: Lab, path: Path) -> tuple[Path, Path | None]:
     return path, None
 
 
+def nothing_submitted(lab: Lab, path: Path) -> str:
+    """Why `path` holds no attempt at the lab ("" when it does): an empty folder, or
+    one with none of what the lab's code folder holds (a repository of another lab,
+    a folder of notes).  Such a submission scores 0 without starting anything."""
+    code, _ = locate_submission(lab, path)
+    ours = lab.path / lab.manifest.lab.submission_dir
+    expected = sorted(_contents(ours)) if ours.is_dir() else []
+    present = _contents(code)
+    if not present:
+        return f"the submission folder {path} is empty"
+    if expected and not set(expected) & set(present):
+        wanted = ", ".join(f"{name}/" if (ours / name).is_dir() else name for name in expected)
+        return (
+            f"{path} holds none of the lab's code: no labs/{lab.number}-*/"
+            f"{lab.manifest.lab.submission_dir}/ and none of {wanted}"
+        )
+    return ""
+
+
+def _contents(folder: Path) -> list[str]:
+    """Names in a folder that could be a student's work (no caches, no dotfiles)."""
+    names = [entry.name for entry in folder.iterdir() if not entry.name.startswith(".")]
+    ignored = NOT_SUBMISSION(str(folder), names)
+    return [name for name in names if name not in ignored]
+
+
 def changed_outside(student_lab: Path, lab: Lab) -> list[str]:
     """Files of a student's copy of the lab, outside the code folder, that differ from ours."""
     code_dir = lab.manifest.lab.submission_dir

@@ -11,6 +11,7 @@
 # Usage: infra/kubernetes/build-control-plane.sh [--force]
 # Output: $XDG_CACHE_HOME/labgrade/kubernetes/1.20.2/bin/{etcd,kube-apiserver,kube-controller-manager}
 set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
 
 K8S_UPSTREAM=1.20.2                 # Debian: 1.20.5+really1.20.2 (the 1.20.2 tree)
 K8S_DEBIAN_PREFIX="1.20.5+really1.20.2-"
@@ -37,14 +38,24 @@ trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 
 # A private apt configuration (with deb-src) under the build folder: the system's apt
-# sources and state stay untouched, and nothing is installed.
-mkdir -p apt/lists/partial apt/cache/archives/partial debs root
-cat >sources.list <<'LIST'
-deb http://deb.debian.org/debian bookworm main
-deb-src http://deb.debian.org/debian bookworm main
-LIST
+# sources and state stay untouched, and nothing is installed.  Its sources are the
+# machine's own Debian bookworm entries (a mirror or proxy the machine is set up with
+# is respected), each with a deb-src line added; apt.conf.d (proxies, keys) still applies.
+mkdir -p apt/lists/partial apt/cache/archives/partial debs root sources.d
+eval "$(apt-config shell SYSTEM_LIST Dir::Etc::sourcelist/f SYSTEM_PARTS Dir::Etc::sourceparts/d)"
+system_sources=()
+[[ -f "${SYSTEM_LIST:-}" ]] && system_sources+=("$SYSTEM_LIST")
+for file in "${SYSTEM_PARTS:-/etc/apt/sources.list.d/}"*.list "${SYSTEM_PARTS:-/etc/apt/sources.list.d/}"*.sources; do
+    [[ -f "$file" ]] && system_sources+=("$file")
+done
+if ((${#system_sources[@]} == 0)) || ! awk -v suite=bookworm -v component=main \
+        -f "$HERE/debian-sources.awk" "${system_sources[@]}" >sources.d/debian.sources; then
+    say "apt on this machine has no source for Debian bookworm main (looked in: ${system_sources[*]:-none});"
+    say "add one (e.g. in /etc/apt/sources.list.d/) and run this again"
+    exit 1
+fi
 APT=(apt-get -q
-     -o "Dir::Etc::SourceList=$WORK/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+     -o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$WORK/sources.d"
      -o "Dir::State=$WORK/apt" -o "Dir::State::Lists=$WORK/apt/lists"
      -o "Dir::Cache=$WORK/apt/cache" -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
 

@@ -17,8 +17,12 @@ def test_check_runs_visible_tests_and_a_load_smoke(tmp_path, counter_lab_path):
     )
     result = grade(request, progress=lambda _: None)
     assert result.status == "graded" and result.mode == "check"
-    assert [c.name for c in result.checks] == ["smoke"], "a check must never run hidden tests"
+    ran = [c.name for c in result.checks if c.tests]
+    assert ran == ["smoke"], "a check must never run hidden tests"
+    listed = {c.name: (c.hidden, c.max_points, c.points) for c in result.checks if not c.tests}
+    assert listed == {"counting": (True, 6, 0), "events": (True, 2, 0)}, "hidden groups listed"
     assert result.max_score == 2 + 4
+    assert result.lab_max_score == lab.manifest.max_score
     assert result.score == result.max_score
     (load,) = result.loads
     smoke = lab.manifest.load[0].smoke_duration_s

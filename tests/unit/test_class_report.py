@@ -160,7 +160,7 @@ def test_the_header_counts_graded_and_failed_runs(page: str) -> None:
     assert summary["mean score"] == "60.4 %"
     assert summary["median score"] == "58.3 %"
     assert '<time datetime="2025-03-01T12:30:00+00:00">2025-03-01 12:30 UTC</time>' in page
-    assert "Not shown: 2 without a score" in page
+    assert "Not shown: 2 not graded" in page
 
 
 def test_every_student_has_a_row_with_points_and_a_feedback_link(page: str) -> None:

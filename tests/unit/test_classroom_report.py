@@ -118,7 +118,7 @@ def test_github_output_and_step_summary(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     result = _result([30, 7.25])
-    written = classroom.publish_to_github(result, "# Feedback\n")
+    written = classroom.publish_to_github(classroom.build(result), "# Feedback\n")
     assert len(written) == 2
     name, _, value = output.read_text().strip().partition("=")
     assert name == "result"
@@ -129,7 +129,8 @@ def test_github_output_and_step_summary(tmp_path: Path, monkeypatch) -> None:
 def test_outside_github_nothing_is_published(monkeypatch) -> None:
     monkeypatch.delenv("GITHUB_OUTPUT", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    assert classroom.publish_to_github(_result([30]), "# Feedback\n") == []
+    document = classroom.build(_result([30]))
+    assert classroom.publish_to_github(document, "# Feedback\n") == []
 
 
 @pytest.mark.parametrize(

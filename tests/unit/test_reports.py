@@ -259,9 +259,9 @@ def test_feedback_infrastructure_error_says_no_score() -> None:
 
 def test_feedback_check_mode_says_hidden_not_run_and_smoke() -> None:
     text = feedback.render(_graded("check"))
-    assert "hidden checks are not run locally" in text
+    assert "graded by your instructor, not run here" in text
     assert "short smoke" in text
-    assert "Exactly-once projection: not run locally" in text
+    assert "Exactly-once projection: graded by your instructor, not run here (30 points)" in text
     # A hidden check that did not run locally is not reported as failing.
     assert FAILED_MSG not in text and CONCEPT_EO not in text
 
@@ -378,8 +378,11 @@ def test_summary_table_infrastructure_error_and_check_mode() -> None:
     table = summary_table(_infra())
     assert "INFRASTRUCTURE ERROR: no score" in table
     assert "kafka did not become ready" in table
-    local = summary_table(_graded("check"))
-    assert "not run" in local and "smoke" in local
+    check_run = _graded("check")
+    check_run.max_score, check_run.lab_max_score = 40, 70  # what a check ran of the lab
+    local = summary_table(check_run)
+    assert "graded by your instructor, not run here" in local and "smoke" in local
+    assert "checked here: 40 of the lab's 70 points" in local
 
 
 # --- formatting --------------------------------------------------------------------------
