@@ -36,7 +36,7 @@ format: setup
 	$(VENV)/bin/ruff check --fix $(SOURCES)
 
 # Lab 06 and the control plane's tests need kube-apiserver & co., built once per machine
-# from Debian's packages (about 5-9 minutes) and cached; a no-op when they are present.
+# from Debian's packages (about 5 minutes on two cores) and cached; a no-op when present.
 control-plane:
 	infra/kubernetes/build-control-plane.sh
 

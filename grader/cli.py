@@ -296,11 +296,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from grader.lab.discovery import lab_folders, load_lab
+    from grader.lab.discovery import LabNotFound, find_lab_folder, lab_folders, load_lab
     from grader.lab.lint import lint_lab
     from grader.lab.manifest import ManifestError
 
-    folders = [_lab(ref).path for ref in args.labs] if args.labs else lab_folders()
+    try:
+        folders = [find_lab_folder(ref) for ref in args.labs] if args.labs else lab_folders()
+    except LabNotFound as exc:
+        raise UsageError(str(exc)) from None
     bad_manifest, problems = False, 0
     for folder in folders:
         try:
@@ -329,24 +332,31 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     if not labs:
         raise UsageError("no lab with variants/ to self-test")
 
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+
     def show(outcome: VariantOutcome) -> None:
         v, r = outcome.variant, outcome.result
-        got = "infra error" if outcome.fraction is None else f"{outcome.fraction:5.0%}"
         verdict = "ok  " if outcome.ok else "FAIL"
+        if r is None or outcome.fraction is None:
+            why = "grading failed" if r is None else r.status.replace("_", " ")
+            print(f"{verdict} {outcome.lab} {v.name:<14} {why}", flush=True)
+            return
         notebook = ""
         if v.notebook_points is not None:
             notebook = f", notebook {outcome.notebook_points}/expected {v.notebook_points:g}"
         print(
-            f"{verdict} {outcome.lab} {v.name:<14} {got:>11}  expected "
+            f"{verdict} {outcome.lab} {v.name:<14} {outcome.fraction:5.0%}  expected "
             f"{v.min_fraction:.0%}-{v.max_fraction:.0%}  ({r.score}/{r.max_score:g}"
             f"{notebook}, {r.timings.get('total_s', 0):.0f} s)",
             flush=True,
         )
 
-    outcomes = selftest(labs, Path(args.out), show)
+    outcomes = selftest(labs, Path(args.out), show, jobs=args.jobs)
     failed = [o for o in outcomes if not o.ok]
     print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
-    if any(o.result.status == "infrastructure_error" for o in failed):
+    print(f"gradebooks and class reports: {args.out}/<lab>/")
+    if any(o.result is None or o.result.score is None for o in failed):
         return EXIT_INFRA
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -553,6 +563,9 @@ def _lab_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
     st = verb("selftest", cmd_selftest, "grade every variant of each lab and check its score range")
     st.add_argument("labs", nargs="*", metavar="LAB")
     st.add_argument("--out", default="grading/selftest", metavar="DIR", help="report folder root")
+    st.add_argument(
+        "--jobs", type=int, default=2, help="variants graded at a time, as a batch (default: 2)"
+    )
     cal = verb("calibrate", cmd_calibrate, "measure the reference solution's load figures here")
     cal.add_argument("lab", metavar="LAB")
     infra = verb(

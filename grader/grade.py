@@ -304,12 +304,13 @@ def _grade_once(
             result.checks = _with_groups_not_run_here(request.lab, result.checks)
         _require_healthy(run.infra, "the checks")
         _require_own_ports(run.services)
-        with exclusive(), timer.phase("load"):
-            for load in loads:
-                figures = reference.for_load(load.name) if reference else {}
-                result.loads.append(_run_one_load(load, run, request.mode, figures))
-        _require_healthy(run.infra, "the load run")
-        _require_own_ports(run.services)
+        if loads:
+            with exclusive(), timer.phase("load"):
+                for load in loads:
+                    figures = reference.for_load(load.name) if reference else {}
+                    result.loads.append(_run_one_load(load, run, request.mode, figures))
+            _require_healthy(run.infra, "the load run")
+            _require_own_ports(run.services)
         if notebook is not None:
             with shared(), timer.phase("notebook"):
                 result.checks.append(_grade_notebook(request, notebook, run))

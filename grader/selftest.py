@@ -5,6 +5,11 @@ starter low, the reference full, partial fixes in between, alternative correct f
 full.  A variant may be a whole submission or files laid over the starter/solution.
 A lab with an analysis notebook also says what the variant's notebook must score
 (`notebook_points`): the reference's full, the released blank's nothing.
+
+The variants are graded as a class, with `labgrade batch` (one set of
+infrastructure, `jobs` at a time, load phases alone on the machine), so a self-test
+also proves the batch path on every lab: its gradebook and class report are kept in
+the lab's output folder.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.grade import GradeRequest, grade
+from grader.batch.class_report import StudentEntry
+from grader.batch.runner import BatchRequest, run_batch
 from grader.lab.discovery import Lab
 from grader.lab.manifest import ManifestError, NotebookSpec
 from grader.result import GradingResult
@@ -39,17 +45,20 @@ class Variant:
 class VariantOutcome:
     lab: str
     variant: Variant
-    result: GradingResult
+    result: GradingResult | None
+    """None: the grading itself failed (the batch log says why)."""
 
     @property
     def fraction(self) -> float | None:
-        if self.result.score is None or self.result.max_score == 0:
+        result = self.result
+        if result is None or result.score is None or result.max_score == 0:
             return None
-        return self.result.score / self.result.max_score
+        return result.score / result.max_score
 
     @property
     def notebook_points(self) -> float | None:
-        graded = [c for c in self.result.checks if c.name == NotebookSpec.name]
+        checks = self.result.checks if self.result is not None else []
+        graded = [c for c in checks if c.name == NotebookSpec.name]
         return graded[0].points if graded else None
 
     @property
@@ -114,17 +123,40 @@ def materialize(lab: Lab, variant: Variant, into: Path) -> Path:
 
 
 def selftest(
-    labs: list[Lab], out_root: Path, on_result: Callable[[VariantOutcome], None]
+    labs: list[Lab],
+    out_root: Path,
+    on_result: Callable[[VariantOutcome], None],
+    jobs: int = 2,
 ) -> list[VariantOutcome]:
-    outcomes = []
+    """Grade every lab's variants as a class into `out_root/<lab>/` (a batch folder:
+    gradebook.csv, report.html, students/<variant>/), reporting each as it is graded."""
+    outcomes: list[VariantOutcome] = []
     with tempfile.TemporaryDirectory(prefix="labgrade-selftest-") as scratch:
         for lab in labs:
-            for variant in variants(lab):
-                submission = materialize(lab, variant, Path(scratch) / lab.id)
-                request = GradeRequest(
-                    lab=lab, submission=submission, out_dir=out_root / lab.id / variant.name
-                )
-                outcome = VariantOutcome(lab.id, variant, grade(request))
-                on_result(outcome)
-                outcomes.append(outcome)
+            outcomes += _selftest_lab(
+                lab, Path(scratch) / lab.id, out_root / lab.id, on_result, jobs
+            )
+    return outcomes
+
+
+def _selftest_lab(
+    lab: Lab,
+    class_dir: Path,
+    out_dir: Path,
+    on_result: Callable[[VariantOutcome], None],
+    jobs: int,
+) -> list[VariantOutcome]:
+    found = {variant.name: variant for variant in variants(lab)}
+    for variant in found.values():
+        materialize(lab, variant, class_dir)
+    outcomes: list[VariantOutcome] = []
+
+    def graded(entry: StudentEntry) -> None:
+        outcome = VariantOutcome(lab.id, found[entry.student], entry.result)
+        on_result(outcome)
+        outcomes.append(outcome)
+
+    run_batch(
+        BatchRequest(lab, class_dir, out_dir, jobs=jobs), say=lambda _: None, on_graded=graded
+    )
     return outcomes

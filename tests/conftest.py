@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
+import psutil
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,23 +78,26 @@ class ReporterRun:
 
 
 @pytest.fixture(scope="session")
-def classroom_reporter() -> Callable[[Path], ReporterRun]:
-    """Feed a `classroom-result.b64` through GitHub Classroom's reporter.
+def classroom_reporter() -> Callable[[Path | str | None], ReporterRun]:
+    """Feed a step output through GitHub Classroom's reporter: a `classroom-result.b64`,
+    the value itself, or None for a step that wrote no output at all.
 
     The twin in tests/github/ by default; the real action's bundled `dist/index.js`
     when LABGRADE_CLASSROOM_REPORTER names one.
     """
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Node.js (.ci/run does): the reporter is untested")
         pytest.skip("Node.js is not installed (.ci/run installs Debian's nodejs)")
     script = os.environ.get("LABGRADE_CLASSROOM_REPORTER") or str(REPORTER_TWIN)
 
-    def run(encoded_file: Path) -> ReporterRun:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "INPUT_RUNNERS": "labgrade",
-            "LABGRADE_RESULTS": encoded_file.read_text(encoding="ascii").strip(),
-        }
+    def run(output: Path | str | None) -> ReporterRun:
+        env = {"PATH": os.environ.get("PATH", ""), "INPUT_RUNNERS": "labgrade"}
+        if isinstance(output, Path):
+            output = output.read_text(encoding="ascii")
+        if output is not None:
+            env["LABGRADE_RESULTS"] = output.strip()
         done = subprocess.run(
             [node, script], env=env, capture_output=True, text=True, timeout=60, check=False
         )
@@ -98,3 +105,102 @@ def classroom_reporter() -> Callable[[Path], ReporterRun]:
         return ReporterRun(found.group(1) if found else None, done.returncode, done.stdout)
 
     return run
+
+
+# -- a real browser ---------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--virtual-time-budget=5000",
+]
+CHROMIUM_TIMEOUT_S = 60
+
+
+def _run_chromium(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run Chromium once with a fresh profile; it and its helpers never outlive the call.
+
+    Chromium forks zygote, renderer and GPU processes, so a timeout kills the whole
+    process group (a session of its own), and the profile is removed afterwards.
+    """
+    assert CHROMIUM is not None
+    profile = tempfile.mkdtemp(prefix="labgrade-chromium-")
+    command = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=CHROMIUM_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"chromium did not finish in {CHROMIUM_TIMEOUT_S} s: {' '.join(args)}")
+    finally:
+        with suppress(ProcessLookupError):  # helpers that outlived the browser
+            os.killpg(proc.pid, signal.SIGKILL)
+        shutil.rmtree(profile, ignore_errors=True)
+    lingering = [
+        p.pid
+        for p in psutil.process_iter(["cmdline"])
+        if profile in " ".join(p.info["cmdline"] or [])
+    ]
+    assert lingering == [], f"chromium processes outlived the test: {lingering}"
+    assert not Path(profile).exists()
+    assert proc.returncode == 0, stderr[-3000:]
+    return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+
+
+class _RootAttributes(HTMLParser):
+    def __init__(self, dom: str) -> None:
+        super().__init__()
+        self.attributes: dict[str, str | None] = {}
+        self.feed(dom)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "html":
+            self.attributes = dict(attrs)
+
+
+def _load_page(page: Path) -> tuple[dict[str, str | None], list[str]]:
+    """The page's probe (attributes of <html>) and every console line from the page.
+
+    Chromium logs console messages, uncaught exceptions and policy violations as
+    `INFO:CONSOLE...] "message", source: file:///...`; its dbus and GPU warnings
+    are about the machine, not the page, and are ignored.
+    """
+    run = _run_chromium("--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri())
+    console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+    return _RootAttributes(run.stdout).attributes, console
+
+
+def _need_chromium() -> None:
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Chromium (.ci/run does): pages are untested")
+        pytest.skip("no chromium binary on PATH (apt-get install chromium; CI does)")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Debian's headless Chromium with the given arguments, one fresh profile a call."""
+    _need_chromium()
+    return _run_chromium
+
+
+@pytest.fixture(scope="session")
+def load_in_browser() -> Callable[[Path], tuple[dict[str, str | None], list[str]]]:
+    """Open a page from disk: (its probe, the attributes of <html>; its console lines)."""
+    _need_chromium()
+    return _load_page

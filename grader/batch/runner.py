@@ -40,6 +40,7 @@ from grader.report._format import NO_SCORE_HEADLINES, fmt_points, total_seconds
 from grader.report.folder import FolderClaim, prepare
 from grader.result import GradingResult
 from grader.run.turns import MachineTurns
+from grader.run.workspace import nothing_submitted
 
 STUDENTS_DIR = "students"
 REPORT_FILE = "report.html"
@@ -184,10 +185,15 @@ def _log(out_dir: Path) -> Iterator[Callable[[str, str], None]]:
 BATCH_FILES = frozenset({gradebook.FILENAME, REPORT_FILE, LOG_FILE, STUDENTS_DIR})
 
 
-def run_batch(request: BatchRequest, say: Callable[[str], None] = _say) -> BatchOutcome:
-    """Grade the class; raises `InfrastructureMissing` at once when the lab cannot run
-    on this machine, and `Interrupted` (after writing the gradebook and report of
-    what was graded) when asked to stop."""
+def run_batch(
+    request: BatchRequest,
+    say: Callable[[str], None] = _say,
+    on_graded: Callable[[StudentEntry], None] = lambda _: None,
+) -> BatchOutcome:
+    """Grade the class, telling `on_graded` of each student as soon as they are graded;
+    raises `InfrastructureMissing` at once when the lab cannot run on this machine,
+    and `Interrupted` (after writing the gradebook and report of what was graded)
+    when asked to stop."""
     started = time.monotonic()
     lab = request.lab
     prepare(request.out_dir, BATCH_FILES)
@@ -208,7 +214,7 @@ def run_batch(request: BatchRequest, say: Callable[[str], None] = _say) -> Batch
             _calibrate_once(lab, say)
         stopped: Interrupted | None = None
         try:
-            _grade_all(request, todo, entries, say)
+            _grade_all(request, todo, entries, say, on_graded)
         except Interrupted as stop:
             stopped = stop
         ordered = [entries[f.name] for f in folders if f.name in entries]
@@ -226,6 +232,7 @@ def _grade_all(
     todo: list[Path],
     entries: dict[str, StudentEntry],
     say: Callable[[str], None],
+    on_graded: Callable[[StudentEntry], None],
 ) -> None:
     """Every student of `todo` into `entries`, `jobs` at a time, on one set of
     infrastructure; the first stop request (or a lab that cannot run here) cancels
@@ -243,6 +250,7 @@ def _grade_all(
                 entry = future.result()  # Interrupted, InfrastructureMissing: stop all
                 entries[entry.student] = entry
                 progress.finished(entry.student, entry.result, entry.wall_s)
+                on_graded(entry)
         except BaseException:
             for future in futures:
                 future.cancel()
@@ -284,19 +292,22 @@ def _grade_student(
     log: Callable[[str, str], None],
 ) -> StudentEntry:
     """One student's run; whatever goes wrong costs this student's row, never the
-    batch, except a stop request and infrastructure this machine cannot run at all."""
+    batch, except a stop request and infrastructure this machine cannot run at all.
+    A folder with nothing to grade starts no infrastructure."""
     interrupt.check()
     began = time.monotonic()
     student = folder.name
     result: GradingResult | None = None
     for _attempt in range(2):  # a second try on freshly started infrastructure
-        try:
-            infra = shared.healthy()
-        except InfrastructureMissing:
-            raise
-        except InfrastructureError as exc:
-            log(student, f"infrastructure could not start: {exc}")
-            continue
+        infra = None
+        if not nothing_submitted(request.lab, folder):
+            try:
+                infra = shared.healthy()
+            except InfrastructureMissing:
+                raise
+            except InfrastructureError as exc:
+                log(student, f"infrastructure could not start: {exc}")
+                continue
         grade_request = GradeRequest(
             lab=request.lab,
             submission=folder,

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path, PurePosixPath
 
+from grader.infra.kubernetes import BUILD_TIME
 from grader.lab.discovery import Lab
 from grader.lab.manifest import NotebookSpec
 from grader.notebook.questions import NotebookSourceError
@@ -170,7 +171,7 @@ def _control_plane_note(labs: list[Lab]) -> str:
     return (
         f"{which} on a Kubernetes control plane: build it once per machine with "
         "`make control-plane` (Debian or Ubuntu: it fetches Debian's packages with apt; "
-        "5 to 10 minutes; the binaries are cached in `~/.cache/labgrade/kubernetes/`).\n\n"
+        f"{BUILD_TIME}; the binaries are cached in `~/.cache/labgrade/kubernetes/`).\n\n"
     )
 
 

@@ -62,13 +62,19 @@ def load_lab(folder: Path) -> Lab:
 
 def resolve_lab(ref: str) -> Lab:
     """Raise LabNotFound or ManifestError; never guess between two labs."""
+    return load_lab(find_lab_folder(ref))
+
+
+def find_lab_folder(ref: str) -> Path:
+    """The folder `ref` names, without reading its manifest (lint reports every problem
+    of a broken one); raise LabNotFound."""
     as_path = Path(ref)
     if as_path.is_dir() and (as_path / "lab.toml").is_file():
-        return load_lab(as_path)
+        return as_path
     folders = lab_folders()
     matches = [f for f in folders if f.name == ref or f.name.split("-", 1)[0] == ref.zfill(2)]
     if len(matches) == 1:
-        return load_lab(matches[0])
+        return matches[0]
     known = ", ".join(f.name for f in folders) or "none"
     if len(matches) > 1:
         raise LabNotFound(f"'{ref}' matches {', '.join(m.name for m in matches)}: name one")

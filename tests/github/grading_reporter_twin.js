@@ -1,33 +1,69 @@
 // A twin of GitHub Classroom's grading reporter (classroom-resources/
-// autograding-grading-reporter@v1), written from its documented behaviour for the
-// grader's own tests: that action is not published on a package registry, so it
-// cannot be fetched here. What it reproduces is what decides the grade:
-//   - the `runners` input (INPUT_RUNNERS) names the grading steps, comma or space
-//     separated; each step's result is read from the variable <RUNNER>_RESULTS,
-//     base64 of a JSON document;
+// autograding-grading-reporter@v1), written from its source (src/main.js,
+// console-results.js, notify-classroom.js) for the grader's own tests: that action
+// is not published on a package registry, so it cannot be fetched here. What it
+// reproduces is what a student and Classroom see:
+//   - the `runners` input (INPUT_RUNNERS) names the grading steps, comma separated;
+//     each step's result is read from the variable <RUNNER>_RESULTS, base64 of a JSON
+//     document; a step that wrote no output makes the reporter fail with its own,
+//     unrelated message ("The runners input must be a comma-separated list of
+//     strings."), which is why every labgrade exit under --github writes one;
+//   - every test is printed with its name, and a test that did not pass with
+//     "Error: <message>" (or "Failed to run test '<name>'" when it has none);
 //   - a document without `max_score` counts for nothing; otherwise its max_score is
 //     added to the maximum and each test's `score` to the total, as plain JavaScript
-//     numbers in order;
-//   - the grade is printed as a notice "Points <total>/<max>" with JavaScript's own
-//     number formatting, and the step fails when any document says fail or error.
+//     numbers in order, and the grade is "Points <total>/<max>" in JavaScript's own
+//     number formatting;
+//   - the step fails when any document says fail or error.
 // Set LABGRADE_CLASSROOM_REPORTER to a checkout's dist/index.js to run the real one.
 "use strict";
 
-const runners = (process.env.INPUT_RUNNERS || "").split(/[\s,]/).filter(Boolean);
-const documents = runners.map((runner) => {
-  const encoded = process.env[`${runner.trim().toUpperCase()}_RESULTS`];
-  return JSON.parse(Buffer.from(encoded, "base64").toString("utf-8"));
-});
+function parseRunnerResults(runners) {
+  try {
+    return runners.split(",").map((runner) => {
+      const encoded = process.env[`${runner.trim().toUpperCase()}_RESULTS`];
+      const json = Buffer.from(encoded, "base64").toString("utf-8");
+      return { runner: runner.trim(), results: JSON.parse(json) };
+    });
+  } catch (error) {
+    throw new Error("The runners input must be a comma-separated list of strings.");
+  }
+}
 
-let total = 0;
-let maximum = 0;
-for (const document of documents) {
-  if (!document.max_score) continue;
-  maximum += document.max_score;
-  for (const test of document.tests) total += test.score;
+function main() {
+  const runnerResults = parseRunnerResults(process.env.INPUT_RUNNERS || "");
+  let total = 0;
+  let maximum = 0;
+  for (const { runner, results } of runnerResults) {
+    console.log(`Processing: ${runner}`);
+    for (const test of results.tests) {
+      if (test.status === "pass") {
+        console.log(`✅ ${test.name}`);
+      } else {
+        console.log(`❌ ${test.name}`);
+        console.log(`Error: ${test.message || `Failed to run test '${test.name}'`}`);
+      }
+    }
+    if (!results.max_score) continue;
+    maximum += results.max_score;
+    for (const test of results.tests) total += test.score;
+  }
+  console.log(`Total points: ${total}/${maximum}`);
+  if (maximum) {
+    console.log(`::notice title=Autograding complete::Points ${total}/${maximum}`);
+  }
+  if (runnerResults.some((r) => r.results.status === "fail")) {
+    console.log("::error::Some tests failed.");
+    process.exitCode = 1;
+  } else if (runnerResults.some((r) => r.results.status === "error")) {
+    console.log("::error::Some tests errored.");
+    process.exitCode = 1;
+  }
 }
-if (maximum) {
-  console.log(`::notice title=Autograding complete::Points ${total}/${maximum}`);
+
+try {
+  main();
+} catch (error) {
+  console.log(`::error::${error.message}`);
+  process.exitCode = 1;
 }
-const failed = documents.some((d) => d.status === "fail" || d.status === "error");
-process.exitCode = failed ? 1 : 0;

@@ -1,5 +1,6 @@
 """`labgrade batch`: a class graded on one broker, N runs at a time, must agree with
-grading each submission alone; an interrupted batch resumes where it stopped."""
+grading each submission alone; an interrupted batch resumes where it stopped; a
+student who submitted nothing gets a real 0 that says why, not an error."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ pytestmark = pytest.mark.slow
 
 #: Submissions whose scores do not depend on the machine's speed.
 CLASS = ("good", "syntax-error", "never-ready", "exits-mid-test")
+NOBODY = "nobody"
+"""A student whose folder is empty."""
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +41,7 @@ def submissions(lab, tmp_path_factory) -> Path:
         if variant.name in CLASS:
             materialize(lab, variant, folder)
     (folder / "README.txt").write_text("not a submission: files are ignored")
+    (folder / NOBODY).mkdir()  # a student who pushed nothing
     return folder
 
 
@@ -67,15 +71,27 @@ def _gradebook(path: Path) -> dict[str, dict[str, str]]:
 def test_every_student_is_in_the_gradebook_and_the_report(batch) -> None:
     outcome, out, _ = batch
     rows = _gradebook(out / "gradebook.csv")
-    assert sorted(rows) == sorted(CLASS)
+    assert sorted(rows) == sorted([*CLASS, NOBODY])
     assert not outcome.not_graded
     assert rows["good"]["score"] == rows["good"]["max_score"] == "14"
     assert rows["never-ready"]["score"] == "0"
     assert {"points:smoke", "points:counting", "points:adds", "wall_s"} <= set(rows["good"])
     html = (out / "report.html").read_text()
-    for student in CLASS:
+    for student in [*CLASS, NOBODY]:
         assert f"students/{student}/feedback.md" in html
         assert (out / "students" / student / "feedback.md").is_file()
+
+
+def test_an_empty_folder_is_not_submitted_with_zero_points_and_why(batch) -> None:
+    outcome, out, _ = batch
+    assert outcome.not_submitted == [NOBODY]
+    row = _gradebook(out / "gradebook.csv")[NOBODY]
+    assert row["status"] == "not_submitted" and row["score"] == "0"
+    assert {v for k, v in row.items() if k.startswith("points:")} == {"0"}
+    html = (out / "report.html").read_text()
+    assert "nothing submitted" in html and "is empty" in html
+    feedback = (out / "students" / NOBODY / "feedback.md").read_text()
+    assert "Nothing submitted: 0 points" in feedback and "is empty" in feedback
 
 
 def test_one_broker_serves_the_whole_class(batch) -> None:
@@ -119,10 +135,9 @@ def test_resume_grades_only_what_is_missing(batch, lab, submissions, tmp_path) -
             ),
             say=print,
         )
-    assert graded == ["good"]
+    assert sorted(graded) == ["good", NOBODY], "only what has no graded result is graded again"
     assert outcome.resumed == len(CLASS) - 1
     before, after = _gradebook(out / "gradebook.csv"), _gradebook(resumed_out / "gradebook.csv")
-    assert {s: after[s] for s in CLASS if s != "good"} == {
-        s: before[s] for s in CLASS if s != "good"
-    }
+    kept = [s for s in CLASS if s != "good"]
+    assert {s: after[s] for s in kept} == {s: before[s] for s in kept}
     assert after["good"]["score"] == "14"

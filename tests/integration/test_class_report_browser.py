@@ -9,40 +9,15 @@ same probe, or the probe proves nothing: the last tests break it on purpose.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
-import subprocess
-import tempfile
-from contextlib import suppress
 from dataclasses import replace
-from html.parser import HTMLParser
 from pathlib import Path
 
-import psutil
 import pytest
 
 from grader.batch.class_report import StudentEntry, write_class_report
 from grader.result import CheckResult, GradingResult, LoadResult, LoadStats, ThresholdResult
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium binary on PATH (apt-get install chromium; CI does)"
-)
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--virtual-time-budget=5000",
-]
-TIMEOUT_S = 60
 MAIN_BLUE = (0x2C, 0x7B, 0xB6)  # the histogram's bars (grader/batch/charts.py)
 
 
@@ -110,70 +85,6 @@ def _class() -> list[StudentEntry]:
     ]
 
 
-# --- the browser ------------------------------------------------------------------
-
-
-def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run Chromium once with a fresh profile; it and its helpers never outlive the call.
-
-    Chromium forks zygote, renderer and GPU processes, so a timeout kills the whole
-    process group (a session of its own), and the profile is removed afterwards.
-    """
-    assert CHROMIUM is not None
-    profile = tempfile.mkdtemp(prefix="labgrade-chromium-")
-    command = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args]
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"chromium did not finish in {TIMEOUT_S} s: {' '.join(args)}")
-    finally:
-        with suppress(ProcessLookupError):  # helpers that outlived the browser
-            os.killpg(proc.pid, signal.SIGKILL)
-        shutil.rmtree(profile, ignore_errors=True)
-    lingering = [
-        p.pid
-        for p in psutil.process_iter(["cmdline"])
-        if profile in " ".join(p.info["cmdline"] or [])
-    ]
-    assert lingering == [], f"chromium processes outlived the test: {lingering}"
-    assert not Path(profile).exists()
-    assert proc.returncode == 0, stderr[-3000:]
-    return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
-
-
-class _RootAttributes(HTMLParser):
-    def __init__(self, dom: str) -> None:
-        super().__init__()
-        self.attributes: dict[str, str | None] = {}
-        self.feed(dom)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "html":
-            self.attributes = dict(attrs)
-
-
-def _load(page: Path) -> tuple[dict[str, str | None], list[str]]:
-    """The page's probe (attributes of <html>) and every console line from the page.
-
-    Chromium logs console messages, uncaught exceptions and policy violations as
-    `INFO:CONSOLE...] "message", source: file:///...`; its dbus and GPU warnings
-    are about the machine, not the page, and are ignored.
-    """
-    run = _chromium("--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri())
-    console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
-    return _RootAttributes(run.stdout).attributes, console
-
-
 def _charts_in(page: Path) -> int:
     return len(re.findall(r'<figure class="chart" ', page.read_text(encoding="utf-8")))
 
@@ -188,28 +99,30 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_class_report("03", "Event sourcing", _class(), out)
 
 
-def test_the_report_loads_without_errors_and_every_chart_is_drawn(report: Path) -> None:
-    probe, console = _load(report)
+def test_the_report_loads_without_errors_and_every_chart_is_drawn(
+    report: Path, load_in_browser
+) -> None:
+    probe, console = load_in_browser(report)
     assert _charts_in(report) == 4  # histogram, pass rates, one per load check
     assert probe.get("data-errors") == "0", console
     assert probe.get("data-charts-rendered") == "4"
     assert console == []
 
 
-def test_a_class_without_any_score_loads_cleanly(tmp_path: Path) -> None:
+def test_a_class_without_any_score_loads_cleanly(tmp_path: Path, load_in_browser) -> None:
     entries = [e for e in _class() if e.result is None or e.result.status != "graded"]
     page = write_class_report("03", "Event sourcing", entries, tmp_path / "report.html")
-    probe, console = _load(page)
+    probe, console = load_in_browser(page)
     assert _charts_in(page) == 0
     assert probe.get("data-errors") == "0", console
     assert probe.get("data-charts-rendered") == "0"
     assert console == []
 
 
-def test_the_screenshot_shows_the_charts(report: Path, tmp_path: Path) -> None:
+def test_the_screenshot_shows_the_charts(report: Path, tmp_path: Path, chromium) -> None:
     image_module = pytest.importorskip("PIL.Image")
     shot = tmp_path / "shot.png"
-    _chromium(f"--screenshot={shot}", "--window-size=1280,2000", report.as_uri())
+    chromium(f"--screenshot={shot}", "--window-size=1280,2000", report.as_uri())
     with image_module.open(shot) as image:
         assert image.size == (1280, 2000)
         pixels = image.convert("RGB")
@@ -231,7 +144,7 @@ def test_the_screenshot_shows_the_charts(report: Path, tmp_path: Path) -> None:
     ids=["uncaught-error", "refused-by-policy"],
 )
 def test_the_probe_catches_a_broken_page(
-    report: Path, tmp_path: Path, keep_policy: bool, expected: str
+    report: Path, tmp_path: Path, keep_policy: bool, expected: str, load_in_browser
 ) -> None:
     broken = report.read_text(encoding="utf-8")
     if not keep_policy:
@@ -239,7 +152,7 @@ def test_the_probe_catches_a_broken_page(
     broken = broken.replace("</body>", "<script>notDefinedAnywhere();</script>\n</body>")
     page = tmp_path / "report.html"
     page.write_text(broken, encoding="utf-8")
-    probe, console = _load(page)
+    probe, console = load_in_browser(page)
     assert int(probe.get("data-errors") or 0) >= 1
     assert probe.get("data-charts-rendered") == "4"
     assert any(expected in line for line in console), console

@@ -3,6 +3,9 @@ reuses it, `grade` never does, and `down` leaves nothing behind."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import time
 
 import psutil
@@ -127,3 +130,21 @@ def test_a_session_with_kubernetes_serves_check_runs_by_kubeconfig(state_home):
         session.down()
         if started is not None and alive(started.pid):
             psutil.Process(started.pid).kill()
+
+
+def test_eval_of_infra_up_sets_the_variables_in_the_shell(state_home):
+    """Variables on stdout, everything a person reads on stderr: `eval "$(labgrade
+    infra up)"` works, and the check that follows attaches to what it started."""
+    script = (
+        f'eval "$({sys.executable} -m grader.cli infra up 03)" && '
+        'echo "bootstrap=$KAFKA_BOOTSTRAP_SERVERS"; '
+        f"{sys.executable} -m grader.cli infra down >/dev/null"
+    )
+    done = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("bootstrap=")]
+    assert re.fullmatch(r"bootstrap=127\.0\.0\.1:\d+", line), done.stdout
+    assert "infrastructure running" in done.stderr and "labgrade infra down" in done.stderr
+    assert session.current() is None

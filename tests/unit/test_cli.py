@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -169,3 +171,102 @@ def test_export_refuses_a_folder_with_content(tmp_path):
         assert done.returncode == 2, verb
         assert "not an empty folder" in done.stderr
     assert (tmp_path / "keep.txt").read_text() == "an instructor's file"
+
+
+def test_version() -> None:
+    run = labgrade("--version")
+    assert run.returncode == 0 and re.fullmatch(r"labgrade \d+\.\d+\.\d+\n", run.stdout)
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    done = subprocess.run(
+        f"{sys.executable} -m grader.cli list | head -1",
+        shell=True,
+        cwd=REPO,
+        env={k: v for k, v in os.environ.items() if k != "LABGRADE_LABS"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert len(done.stdout.splitlines()) == 1
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_a_batch_of_an_empty_folder_says_so(tmp_path) -> None:
+    (tmp_path / "notes.txt").write_text("no student folder here")
+    done = labgrade("batch", "00", "--submissions", str(tmp_path))
+    assert done.returncode == 2
+    assert "holds no submission folders" in one_line(done.stderr)
+
+
+@pytest.mark.parametrize("content", ["empty", "another lab"])
+def test_grading_nothing_is_a_one_line_usage_error(tmp_path, content) -> None:
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    if content == "another lab":
+        (submission / "labs" / "07-other" / "starter").mkdir(parents=True)
+        (submission / "notes.md").write_text("my notes")
+    out = tmp_path / "out"
+    done = labgrade("grade", "00", "--submission", str(submission), "--out", str(out))
+    assert done.returncode == 2
+    assert "nothing to grade" in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("labgrade:")]
+    assert len(lines) == 1, done.stderr
+    assert "empty" in lines[0] if content == "empty" else "none of counter.py, hooks.py" in lines[0]
+    result = json.loads((out / "result.json").read_text())
+    assert result["status"] == "not_submitted" and result["score"] == 0
+
+
+def test_a_second_run_into_a_busy_report_folder_is_refused(tmp_path) -> None:
+    from grader.report.folder import FolderClaim
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with FolderClaim(out):  # another labgrade run is writing here
+        done = labgrade("check", "00", "--out", str(out))
+    assert done.returncode == 2
+    line = one_line(done.stderr)
+    assert "in use by another labgrade run" in line and f"pid {os.getpid()}" in line
+    assert list(out.glob("*.json")) == []
+
+
+def test_a_report_folder_of_other_files_is_refused(tmp_path) -> None:
+    (tmp_path / "thesis.tex").write_text("years of work")
+    done = labgrade("check", "00", "--out", str(tmp_path))
+    assert done.returncode == 2
+    assert "labgrade did not write" in one_line(done.stderr)
+    assert (tmp_path / "thesis.tex").read_text() == "years of work"
+
+
+def test_lint_lists_every_problem_of_a_manifest(tmp_path) -> None:
+    folder = tmp_path / "00-counter"
+    shutil.copytree(COUNTER_LAB, folder, ignore=shutil.ignore_patterns("variants"))
+    manifest = folder / "lab.toml"
+    text = manifest.read_text().replace("users = 5", 'users = "five"')
+    manifest.write_text(text.replace("points = 2", "points = -1", 1))
+    run = labgrade("lint", str(folder), labs=tmp_path)
+    assert run.returncode == 2
+    problems = run.stderr.strip().splitlines()
+    assert len(problems) == 2, problems
+    assert any("load[0].users" in p for p in problems)
+    assert any("check[0].points" in p for p in problems)
+
+
+def test_a_missing_control_plane_is_said_at_once_with_the_whole_fix(tmp_path) -> None:
+    empty = tmp_path / "no-binaries"
+    empty.mkdir()
+    env = dict(os.environ) | {"LABGRADE_KUBERNETES_BIN": str(empty)}
+    env.pop("LABGRADE_LABS", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "check", "06", "--out", str(tmp_path / "out")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3
+    assert "not built on this machine" in done.stdout
+    fix = next(line for line in done.stdout.splitlines() if line.strip().startswith("fix:"))
+    assert f"{REPO}/infra/kubernetes/build-control-plane.sh" in fix
+    assert "attempt" not in done.stderr, "a missing binary is not retried"

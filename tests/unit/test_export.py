@@ -112,21 +112,8 @@ def find_leaks(export_root: Path, labs: list[Lab]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def repo_root(tmp_path_factory) -> Path:
-    """The project, or a copy of what the export takes with a placeholder workflow when
-    the Classroom workflow is not written yet (never created in the project itself)."""
-    if (REPO / WORKFLOW_SOURCE).is_file():
-        return REPO
-    root = tmp_path_factory.mktemp("repo")
-    for name in REPO_SHIPPED:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.is_file():
-            shutil.copy2(source, root / name)
-    (root / WORKFLOW_SOURCE).parent.mkdir(parents=True, exist_ok=True)
-    (root / WORKFLOW_SOURCE).write_text("name: placeholder\n", encoding="utf-8")
-    return root
+def repo_root() -> Path:
+    return REPO
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +163,9 @@ def test_the_export_has_everything_students_need(real_export, real_labs, repo_ro
     build = out / "infra/kubernetes/build-control-plane.sh"
     assert build.stat().st_mode & 0o111, "the build script must stay executable"
     workflow = out / ".github/workflows/classroom.yml"
-    assert workflow.read_bytes() == (repo_root / WORKFLOW_SOURCE).read_bytes()
+    assert workflow.read_bytes() == (repo_root / WORKFLOW_SOURCE).read_bytes(), (
+        "a template of several labs keeps the workflow's LABGRADE_LAB variable"
+    )
     for absent in ("tests", "bench", ".ci", ".git", "grading", ".venv", ".tools"):
         assert not (out / absent).exists(), absent
     assert summary.files_written == len(_files(out))
@@ -192,7 +181,8 @@ def test_the_student_readme(real_export, real_labs):
         link = f"[{lab.number}](labs/{lab.id}/README.md)"
         row = f"| {link} | {lab.manifest.lab.title} | {infra} | {lab.manifest.max_score:g} |"
         assert row in readme
-    assert "$" not in readme, "a template placeholder was left"
+    assert not re.search(r"\$[a-z_{]", readme), "a template placeholder was left"
+    assert "grading/check/" in readme and 'eval "$(.venv/bin/labgrade infra up' in readme
 
 
 def test_the_leak_check_fails_when_the_exclusion_breaks(
@@ -288,6 +278,19 @@ def test_refusals_leave_the_target_alone(tmp_path, repo_root):
     with pytest.raises(ExportError, match=r"classroom\.yml is missing"):
         export_student(tmp_path / "no-workflow", [lab], bare)
     assert not (tmp_path / "no-workflow").exists()
+
+
+def test_a_template_of_one_lab_names_it_in_classrooms_own_workflow(tmp_path, repo_root):
+    lab = load_lab(COUNTER_LAB)
+    export_student(tmp_path / "one", [lab], repo_root)
+    workflow = (tmp_path / "one" / ".github/workflows/classroom.yml").read_text()
+    assert '      LAB: "00-counter"\n' in workflow
+    assert "vars.LABGRADE_LAB" not in workflow
+    # GitHub Classroom's generated workflow, job and reporter step, by name
+    assert "\nname: Autograding Tests\n" in workflow
+    assert "\njobs:\n  run-autograding-tests:\n" in workflow
+    assert "      - name: Autograding Reporter\n" in workflow
+    assert "--github" in workflow and "runners: grade" in workflow
 
 
 # -- hidden tests -----------------------------------------------------------------------

@@ -413,3 +413,30 @@ def test_number_formatting() -> None:
     assert fmt_num(0.0123) == "0.012"
     assert fmt_num(123.456) == "123.46"
     assert fmt_num(float("nan")) == "n/a"
+
+
+def test_the_terminal_never_cuts_a_name() -> None:
+    result = _graded()
+    long_title = "Exactly-once projection: crash, restart, rebuild and a very long tail"
+    result.checks[1].title = long_title
+    assert long_title in summary_table(result)
+
+
+def test_tests_that_only_found_a_dead_service_are_one_line() -> None:
+    result = _graded()
+    result.problems = ["service 'api' exited with code 1 before it was ready: SyntaxError"]
+    unreached = [
+        Outcome(
+            f"tests/visible/test_smoke.py::test_{name}",
+            "failed",
+            0.1,
+            "could not connect to the service: it is not running or not listening (refused)",
+        )
+        for name in ("health", "posted", "as_of", "shape", "more")
+    ]
+    result.checks[0].tests = unreached
+    result.checks[0].points = 0
+    text = feedback.render(result)
+    assert text.count("Connection refused") + text.count("(refused)") == 0
+    assert "(5 tests): could not reach your service, which did not start" in text
+    assert "**health**, **posted**, **as of**, **shape**, …" in text

@@ -164,6 +164,30 @@ def test_load_points_missing_gate_figure_zeroes():
     assert results[1].value is None
 
 
+def test_a_smoke_leaves_out_what_it_did_not_measure():
+    """`labgrade check` injects no faults, so the fault figures are never reported:
+    they neither count against a correct system nor trip their gate."""
+    spec = load(
+        [
+            threshold(weight=1),  # p95 120 -> 0.95, measured
+            threshold(figure="fault_p95_ms", good=100, bad=500, weight=2),
+            threshold(figure="lost_adds", good=0, bad=1, gate=True, weight=2),
+        ],
+        points=20,
+    )
+    points, results = score.load_points(spec, STATS, ENDPOINTS, {}, smoke=True)
+    assert points == pytest.approx(20 * 0.95)
+    assert [r.counted for r in results] == [True, False, False]
+    graded, _ = score.load_points(spec, STATS, ENDPOINTS, {})
+    assert graded == 0.0, "graded, an unmeasured gate still zeroes the load"
+
+
+def test_a_smoke_still_counts_a_measured_gate():
+    spec = load([threshold(), threshold(figure="lost_adds", good=0, bad=1, gate=True)])
+    points, _ = score.load_points(spec, STATS, ENDPOINTS, {"lost_adds": 3}, smoke=True)
+    assert points == 0.0
+
+
 def test_load_points_label_names_endpoint_or_custom_label():
     spec = load([threshold(endpoint="add"), threshold(label="reads p95", endpoint="/total")])
     _, results = score.load_points(spec, STATS, ENDPOINTS, {})
