@@ -290,6 +290,13 @@ def _grade_once(
     exclusive = (lambda: _turn(timer, turns.exclusive())) if turns else nullcontext
     result = _empty_result(request, "graded")
     result.notes.extend(sandbox.isolation_notes())
+    manifest_notebook = request.lab.manifest.notebook
+    if request.mode == "check" and manifest_notebook is not None:
+        result.notes.append(
+            f"the analysis notebook ({manifest_notebook.submission_folder}/"
+            f"{manifest_notebook.file}, {manifest_notebook.points:g} points) is graded by "
+            "hidden tests in `labgrade grade`; its visible checks run in Jupyter"
+        )
     with ExitStack() as stack:
         run = _open_run(request, timer, stack, result, staging)
         with shared(), timer.phase("services"):

@@ -134,7 +134,9 @@ def test_check_mode_leaves_the_notebook_to_grade(tmp_path, test_labs_root):
         lab=lab, submission=NOTEBOOK_LAB / "starter", out_dir=tmp_path, mode="check"
     )
     result = grade(request, progress=lambda _: None)
-    assert result.checks == [] and result.max_score == 0
+    (listed,) = result.checks  # listed with its points, never run here
+    assert listed.name == "notebook" and listed.hidden and listed.tests == []
+    assert listed.max_points == lab.manifest.notebook.points and result.max_score == 0
     assert "notebook_s" not in result.timings
     assert any("graded by hidden tests in `labgrade grade`" in note for note in result.notes)
 
