@@ -139,7 +139,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from grader.batch.runner import BatchRequest, run_batch, submission_folders
-    from grader.infra.service import InfrastructureMissing
     from grader.interrupt import Interrupted
     from grader.report.folder import ReportFolderError
 
@@ -170,9 +169,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
             outcome = run_batch(request)
         except ReportFolderError as exc:
             raise UsageError(str(exc)) from None
-        except InfrastructureMissing as exc:
-            print(f"labgrade: {exc}\n  fix: {exc.fix}", file=sys.stderr)
-            return EXIT_INFRA
         except Interrupted as stop:
             print(f"labgrade: the batch was interrupted; graded so far: {out}", file=sys.stderr)
             return stop.exit_code
@@ -615,6 +611,7 @@ def _publish_error(reason: str, args: argparse.Namespace | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from grader import interrupt
+    from grader.infra.service import InfrastructureError
 
     argv = sys.argv[1:] if argv is None else argv
     github = "--github" in argv
@@ -630,6 +627,15 @@ def main(argv: list[str] | None = None) -> int:
         if github:
             _publish_error(str(exc), args)
         return EXIT_USAGE
+    except InfrastructureError as exc:  # outside a grading's own result: a batch, a calibration
+        fix = getattr(exc, "fix", "")
+        print(
+            f"labgrade: infrastructure failed: {exc}" + (f"\n  fix: {fix}" if fix else ""),
+            file=sys.stderr,
+        )
+        if github:
+            _publish_error(f"infrastructure failed: {exc}", args)
+        return EXIT_INFRA
     except KeyboardInterrupt as exc:  # interrupt.Interrupted, or Ctrl-C before handlers
         print("labgrade: interrupted", file=sys.stderr)
         if github:

@@ -34,11 +34,18 @@ from grader.lab.manifest import CheckSpec, LoadSpec, NotebookSpec
 from grader.load import calibration
 from grader.load.calibration import Calibration, needs_calibration
 from grader.load.runner import run_load
-from grader.notebook.autograde import NotebookRun, grade_notebook
+from grader.notebook.autograde import NotebookRun, grade_notebook, notebook_group
 from grader.notebook.questions import NotebookSourceError
 from grader.report import write_reports
 from grader.report.folder import ReportFolder
-from grader.result import CheckResult, GradingResult, LoadResult, LoadStats, Status
+from grader.result import (
+    CheckResult,
+    GradingResult,
+    LoadResult,
+    LoadStats,
+    Status,
+    TestOutcome,
+)
 from grader.run import sandbox
 from grader.run.context import RunContext
 from grader.run.control import ControlServer
@@ -387,19 +394,21 @@ def _check_phase(
     outcomes = run_checks(
         checks, run.context, run.context_path, run.workspace.work, max(30.0, budget)
     )
-    return [
-        CheckResult(
-            name=check.name,
-            title=check.title,
-            concept=check.concept,
-            points=score.check_points(check, outcomes.get(check.name, [])),
-            max_points=check.points,
-            hidden=check.hidden,
-            visibility=check.gradescope_visibility,
-            tests=outcomes.get(check.name, []),
-        )
-        for check in checks
-    ]
+    return [_check_result(check, outcomes.get(check.name, [])) for check in checks]
+
+
+def _check_result(check: CheckSpec, tests: list[TestOutcome]) -> CheckResult:
+    """A check group's points by the fraction of its tests that passed (none: 0)."""
+    return CheckResult(
+        name=check.name,
+        title=check.title,
+        concept=check.concept,
+        points=score.check_points(check, tests),
+        max_points=check.points,
+        hidden=check.hidden,
+        visibility=check.gradescope_visibility,
+        tests=tests,
+    )
 
 
 def _with_groups_not_run_here(lab: Lab, run_here: list[CheckResult]) -> list[CheckResult]:
@@ -407,32 +416,9 @@ def _with_groups_not_run_here(lab: Lab, run_here: list[CheckResult]) -> list[Che
     the hidden ones and the notebook with their points, never run here (reports say
     so), so that a student sees what the whole lab grades and not only the smoke."""
     ran = {check.name: check for check in run_here}
-    groups = [
-        ran.get(check.name)
-        or CheckResult(
-            name=check.name,
-            title=check.title,
-            concept=check.concept,
-            points=0.0,
-            max_points=check.points,
-            hidden=True,
-            visibility=check.gradescope_visibility,
-        )
-        for check in lab.manifest.check
-    ]
-    notebook = lab.manifest.notebook
-    if notebook is not None:
-        groups.append(
-            CheckResult(
-                name=notebook.name,
-                title=notebook.title,
-                concept=notebook.concept,
-                points=0.0,
-                max_points=notebook.points,
-                hidden=True,
-                visibility="after_published",
-            )
-        )
+    groups = [ran.get(check.name) or _check_result(check, []) for check in lab.manifest.check]
+    if lab.manifest.notebook is not None:
+        groups.append(notebook_group(lab.manifest.notebook))
     return groups
 
 

@@ -54,6 +54,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def control_plane():
+    """A Kubernetes control plane of the module's own, stopped after its last test."""
+    from grader.infra.kubernetes import KubernetesControlPlane
+
+    plane = KubernetesControlPlane()
+    plane.start()
+    try:
+        plane.wait_until_ready(timeout_s=60)
+        yield plane
+    finally:
+        plane.stop()
+
+
 @pytest.fixture
 def counter_lab_path() -> Path:
     return COUNTER_LAB

@@ -37,7 +37,7 @@ from grader.interrupt import Interrupted
 from grader.lab.discovery import Lab
 from grader.load import calibration
 from grader.report._format import NO_SCORE_HEADLINES, fmt_points, total_seconds
-from grader.report.folder import FolderClaim, prepare
+from grader.report.folder import claimed, prepare
 from grader.result import GradingResult
 from grader.run.turns import MachineTurns
 from grader.run.workspace import nothing_submitted
@@ -197,7 +197,7 @@ def run_batch(
     started = time.monotonic()
     lab = request.lab
     prepare(request.out_dir, BATCH_FILES)
-    with FolderClaim(request.out_dir):
+    with claimed(request.out_dir):
         folders = submission_folders(request.submissions)
         previous = {f.name: previous_result(request.out_dir, f.name) for f in folders}
         entries: dict[str, StudentEntry] = {}

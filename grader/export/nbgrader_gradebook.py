@@ -60,6 +60,9 @@ def export_gradebook(runs: list[tuple[str, GradingResult]], database: Path) -> G
             lab_cells[name] = max(max_points, lab_cells.get(name, 0.0))
         points = {name: earned for name, _, earned in groups}
         entries.append({"student": student, "assignment": result.lab, "points": points})
+    for entry in entries:  # nothing submitted: a real 0 in every cell the lab has
+        if not entry["points"]:
+            entry["points"] = dict.fromkeys(cells.get(entry["assignment"], {}), 0.0)
     job = {
         "action": "gradebook",
         "db": str(database.resolve()),

@@ -66,7 +66,7 @@ def start_services(names: list[str]) -> dict[str, InfraService]:
     except InfrastructureError:
         stop_services(started)
         raise
-    except Exception as exc:
+    except OSError as exc:  # a program that cannot be run here; anything else is a bug
         stop_services(started)
         raise InfrastructureError(f"could not start {', '.join(names)}: {exc}") from exc
     except BaseException:

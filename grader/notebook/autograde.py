@@ -38,9 +38,9 @@ class NotebookRun:
     """Folders the kernel must not see (the workspace, the labs, the results)."""
 
 
-def grade_notebook(spec: NotebookSpec, run: NotebookRun) -> CheckResult:
-    asked = questions(run.source_dir / spec.file)
-    result = CheckResult(
+def notebook_group(spec: NotebookSpec) -> CheckResult:
+    """The notebook as a hidden check group, before (or without) its grading."""
+    return CheckResult(
         name=spec.name,
         title=spec.title,
         concept=spec.concept,
@@ -49,6 +49,11 @@ def grade_notebook(spec: NotebookSpec, run: NotebookRun) -> CheckResult:
         hidden=True,
         visibility="after_published",
     )
+
+
+def grade_notebook(spec: NotebookSpec, run: NotebookRun) -> CheckResult:
+    asked = questions(run.source_dir / spec.file)
+    result = notebook_group(spec)
     submitted = run.submission_dir / spec.submission_folder / spec.file
     problem = _unusable(submitted, spec)
     if problem:

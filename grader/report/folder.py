@@ -4,7 +4,7 @@ Two runs into one folder would both succeed and the last would win; a run
 interrupted half-way would leave the previous `result.json` beside its own logs.
 So a run first claims its folder (an advisory lock on a file inside it, which the
 kernel releases when the process dies, even by SIGKILL), writes every report and
-log into a staging folder next to them, and only then swaps the staging folder's
+log into a staging folder inside it, and only then swaps the staging folder's
 contents in for the old ones.  A second run into a claimed folder is refused at
 once.  A folder that holds files labgrade did not write is never emptied: the
 caller chose the wrong `--out`.
@@ -18,6 +18,8 @@ import fcntl
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -31,45 +33,32 @@ class ReportFolderError(Exception):
     """The folder cannot take this run's reports; the message says why and what to do."""
 
 
-class FolderClaim:
-    """`with FolderClaim(folder):` this process, and no other, writes into `folder`.
+@contextmanager
+def claimed(folder: Path) -> Iterator[None]:
+    """While inside, this process and no other writes into `folder`.
 
-    An advisory lock (flock) on a file inside it, released on exit and by the kernel
-    when the process dies, even by SIGKILL: a crashed run never blocks the next.
+    An advisory lock (flock) on a file inside it, released on leaving and by the
+    kernel when the process dies, even by SIGKILL: a crashed run never blocks the next.
     """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._handle: int | None = None
-
-    def __enter__(self) -> FolderClaim:
-        handle = os.open(self.folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(handle, 200).decode(errors="replace").strip() or "another run"
-            os.close(handle)
-            raise ReportFolderError(
-                f"{self.folder} is in use by another labgrade run ({holder}): wait for it "
-                "to finish, or choose another --out"
-            ) from None
+    handle = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(handle, 200).decode(errors="replace").strip() or "another run"
+        os.close(handle)
+        raise ReportFolderError(
+            f"{folder} is in use by another labgrade run ({holder}): wait for it to "
+            "finish, or choose another --out"
+        ) from None
+    try:
         started = dt.datetime.now().isoformat(timespec="seconds")
         os.ftruncate(handle, 0)
         os.write(handle, f"pid {os.getpid()}, started {started}\n".encode())
-        self._handle = handle
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._handle is not None:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._handle, 0)
-            os.close(self._handle)
-            self._handle = None
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.ftruncate(handle, 0)
+        os.close(handle)
 
 
 def prepare(folder: Path, ours: frozenset[str]) -> None:
@@ -94,18 +83,22 @@ class ReportFolder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.staging = path / f"{STAGING_PREFIX}{uuid.uuid4().hex[:8]}"
-        self._claim = FolderClaim(path)
+        self._claim = claimed(path)
         self.published = False
 
     def __enter__(self) -> ReportFolder:
         prepare(self.path, frozenset({RESULT_NAME}))
         self._claim.__enter__()
-        for leftover in [
-            *self.path.glob(f"{STAGING_PREFIX}*"),  # an earlier run's, killed mid-way
-            *self.path.glob(f"{RETIRED_PREFIX}*"),
-        ]:
-            shutil.rmtree(leftover, ignore_errors=True)
-        self.staging.mkdir()
+        try:
+            for leftover in [
+                *self.path.glob(f"{STAGING_PREFIX}*"),  # an earlier run's, killed mid-way
+                *self.path.glob(f"{RETIRED_PREFIX}*"),
+            ]:
+                shutil.rmtree(leftover, ignore_errors=True)
+            self.staging.mkdir()
+        except BaseException:
+            self._claim.__exit__(None, None, None)
+            raise
         return self
 
     def publish(self) -> None:
@@ -129,7 +122,7 @@ class ReportFolder:
     ) -> None:
         if not self.published:
             shutil.rmtree(self.staging, ignore_errors=True)
-        self._claim.__exit__(exc_type, exc, tb)
+        self._claim.__exit__(None, None, None)  # releases the claim
 
     def reports(self) -> list[Path]:
         """The published reports (files at the top; logs and the claim left out)."""

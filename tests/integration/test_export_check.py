@@ -58,5 +58,8 @@ def test_labgrade_check_in_a_student_repository(student_repo, tmp_path):
     result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
     assert result["status"] == "graded", result.get("error")
     assert result["lab"] == "01-lambda-kappa"
-    assert [check["name"] for check in result["checks"]] == ["smoke"]
+    assert [check["name"] for check in result["checks"] if check["tests"]] == ["smoke"]
+    listed = [check["name"] for check in result["checks"]]
+    lab = next(lab for lab in LABS if lab.id == "01-lambda-kappa")
+    assert listed == [check.name for check in lab.manifest.check] + ["notebook"]
     assert str(student_repo) in result["submission"], "graded the export's starter"

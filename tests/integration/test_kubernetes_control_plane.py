@@ -30,28 +30,17 @@ from kubernetes.client import (
 from kubernetes.client.exceptions import ApiException
 
 from grader.checks.kube_access import KubeAccess
-from grader.infra.kubernetes import ExternalKubernetes, KubernetesControlPlane
+from grader.infra.kubernetes import ExternalKubernetes, KubernetesControlPlane, build_script
 from grader.infra.ports import is_listening
 from grader.infra.provider import attach_external
-from grader.infra.service import InfrastructureError
+from grader.infra.service import InfrastructureError, InfrastructureMissing
 
 RUN = "lgtest000001"
 
 
 @pytest.fixture(scope="module")
-def plane():
-    plane = KubernetesControlPlane()
-    plane.start()
-    try:
-        plane.wait_until_ready(timeout_s=60)
-        yield plane
-    finally:
-        plane.stop()
-
-
-@pytest.fixture(scope="module")
-def kube(plane) -> KubeAccess:
-    env = plane.connection() | plane.namespace(RUN)
+def kube(control_plane) -> KubeAccess:
+    env = control_plane.connection() | control_plane.namespace(RUN)
     return KubeAccess(
         env["KUBECONFIG"], env["KUBE_NAMESPACE_PREFIX"], env["KUBE_TENANT_KUBECONFIGS"]
     )
@@ -79,12 +68,12 @@ def _configmap(name: str) -> V1ConfigMap:
     return V1ConfigMap(metadata=V1ObjectMeta(name=name), data={"k": "v"})
 
 
-def test_connection_names_an_admin_kubeconfig_and_the_run_prefix(plane):
-    env = plane.connection() | plane.namespace(RUN)
+def test_connection_names_an_admin_kubeconfig_and_the_run_prefix(control_plane):
+    env = control_plane.connection() | control_plane.namespace(RUN)
     assert env["KUBE_NAMESPACE_PREFIX"] == f"{RUN}-"
     assert env["KUBE_API_SERVER"].startswith("https://127.0.0.1:")
-    assert plane.client_files() == (env["KUBECONFIG"],)
-    assert plane.is_healthy()
+    assert control_plane.client_files() == (env["KUBECONFIG"],)
+    assert control_plane.is_healthy()
 
 
 def test_rbac_lets_a_tenant_into_its_own_namespace_only(kube):
@@ -100,7 +89,7 @@ def test_rbac_lets_a_tenant_into_its_own_namespace_only(kube):
     assert denied.value.status == 403
 
 
-def test_impersonation_is_authorized_like_the_tenant_token(plane, kube):
+def test_impersonation_is_authorized_like_the_tenant_token(control_plane, kube):
     """On a cluster without token users (external), tests act as a tenant this way."""
     impersonating = KubeAccess(kube.kubeconfig, kube.prefix)
     as_b = CoreV1Api(impersonating.as_tenant("tenant-b"))
@@ -135,7 +124,7 @@ def test_a_pod_over_quota_is_refused_by_the_api_server(kube):
     assert "exceeded quota" in refused.value.body
 
 
-def test_dropping_the_namespace_removes_only_the_runs_objects(plane, kube):
+def test_dropping_the_namespace_removes_only_the_runs_objects(control_plane, kube):
     scheduling = SchedulingV1Api(kube.admin)
     for name in (kube.namespace("batch"), "lgother000001-batch"):
         scheduling.create_priority_class(
@@ -145,7 +134,7 @@ def test_dropping_the_namespace_removes_only_the_runs_objects(plane, kube):
         V1Namespace(metadata=V1ObjectMeta(name="lgother000001-x"))
     )
 
-    plane.drop_namespace(RUN)
+    control_plane.drop_namespace(RUN)
 
     namespaces = {
         ns.metadata.name: ns.status.phase for ns in CoreV1Api(kube.admin).list_namespace().items
@@ -158,11 +147,11 @@ def test_dropping_the_namespace_removes_only_the_runs_objects(plane, kube):
     assert "lgother000001-batch" in classes
 
 
-def test_the_external_provider_attaches_to_a_cluster_by_kubeconfig(plane, monkeypatch):
-    monkeypatch.setenv("LABGRADE_KUBECONFIG", str(plane.admin_kubeconfig))
+def test_the_external_provider_attaches_to_a_cluster_by_kubeconfig(control_plane, monkeypatch):
+    monkeypatch.setenv("LABGRADE_KUBECONFIG", str(control_plane.admin_kubeconfig))
     attached = attach_external(["kubernetes"])["kubernetes"]
     assert isinstance(attached, ExternalKubernetes)
-    assert attached.connection() == {"KUBECONFIG": str(plane.admin_kubeconfig)}
+    assert attached.connection() == {"KUBECONFIG": str(control_plane.admin_kubeconfig)}
     assert attached.is_healthy()
     assert attached.namespace("lgext0000001") == {"KUBE_NAMESPACE_PREFIX": "lgext0000001-"}
 
@@ -176,8 +165,9 @@ def test_the_external_provider_names_the_variable_it_misses(monkeypatch):
 def test_an_unbuilt_control_plane_says_how_to_build_it(tmp_path):
     plane = KubernetesControlPlane(binaries=tmp_path)
     try:
-        with pytest.raises(InfrastructureError, match=r"build-control-plane\.sh"):
+        with pytest.raises(InfrastructureMissing, match=r"not built") as missing:
             plane.start()
+        assert missing.value.fix.startswith(str(build_script()))
     finally:
         plane.stop()
 

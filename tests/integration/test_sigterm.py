@@ -25,7 +25,6 @@ from confluent_kafka.admin import AdminClient
 from kubernetes.client import CoreV1Api
 
 from grader.infra.kafka import KafkaBroker
-from grader.infra.kubernetes import KubernetesControlPlane
 from grader.lab.discovery import resolve_lab
 
 pytestmark = pytest.mark.slow
@@ -43,17 +42,6 @@ def broker():
         yield broker
     finally:
         broker.stop()
-
-
-@pytest.fixture(scope="module")
-def control_plane():
-    plane = KubernetesControlPlane()
-    plane.start()
-    try:
-        plane.wait_until_ready(timeout_s=60)
-        yield plane
-    finally:
-        plane.stop()
 
 
 def _grade_and_stop(tmp_path: Path, lab: str, phase: str, after_s: float, *extra: str, **env):

@@ -17,18 +17,19 @@ TEST_LABS = REPO / "tests" / "labs"
 COUNTER_LAB = TEST_LABS / "00-counter"
 
 
-def labgrade(*args: str, labs: Path | None = TEST_LABS, cwd: Path = REPO):
-    env = dict(os.environ)
-    env.pop("LABGRADE_LABS", None)
+def labgrade(*args: str, labs: Path | None = TEST_LABS, cwd: Path = REPO, **env: str):
+    """`labgrade ARGS` in a process of its own; `labs=None`: the repository's labs."""
+    environment = dict(os.environ) | env
+    environment.pop("LABGRADE_LABS", None)
     if labs is not None:
-        env["LABGRADE_LABS"] = str(labs)
+        environment["LABGRADE_LABS"] = str(labs)
     return subprocess.run(
         [sys.executable, "-m", "grader.cli", *args],
         cwd=cwd,
-        env=env,
+        env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
 
 
@@ -218,11 +219,11 @@ def test_grading_nothing_is_a_one_line_usage_error(tmp_path, content) -> None:
 
 
 def test_a_second_run_into_a_busy_report_folder_is_refused(tmp_path) -> None:
-    from grader.report.folder import FolderClaim
+    from grader.report.folder import claimed
 
     out = tmp_path / "out"
     out.mkdir()
-    with FolderClaim(out):  # another labgrade run is writing here
+    with claimed(out):  # another labgrade run is writing here
         done = labgrade("check", "00", "--out", str(out))
     assert done.returncode == 2
     line = one_line(done.stderr)
@@ -255,18 +256,23 @@ def test_lint_lists_every_problem_of_a_manifest(tmp_path) -> None:
 def test_a_missing_control_plane_is_said_at_once_with_the_whole_fix(tmp_path) -> None:
     empty = tmp_path / "no-binaries"
     empty.mkdir()
-    env = dict(os.environ) | {"LABGRADE_KUBERNETES_BIN": str(empty)}
-    env.pop("LABGRADE_LABS", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "check", "06", "--out", str(tmp_path / "out")],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = str(tmp_path / "out")
+    done = labgrade("check", "06", "--out", out, labs=None, LABGRADE_KUBERNETES_BIN=str(empty))
     assert done.returncode == 3
     assert "not built on this machine" in done.stdout
     fix = next(line for line in done.stdout.splitlines() if line.strip().startswith("fix:"))
     assert f"{REPO}/infra/kubernetes/build-control-plane.sh" in fix
     assert "attempt" not in done.stderr, "a missing binary is not retried"
+
+
+def test_a_batch_stops_at_once_when_the_lab_cannot_run_here(tmp_path) -> None:
+    empty = tmp_path / "no-binaries"
+    empty.mkdir()
+    for student in ("alice", "bob", "carol"):
+        shutil.copytree(REPO / "labs" / "06-multitenancy" / "starter", tmp_path / "class" / student)
+    argv = ["batch", "06", "--submissions", str(tmp_path / "class"), "--out", str(tmp_path / "b")]
+    done = labgrade(*argv, labs=None, LABGRADE_KUBERNETES_BIN=str(empty))
+    assert done.returncode == 3, done.stderr
+    assert "not built on this machine" in done.stderr
+    assert "fix: " in done.stderr and "build-control-plane.sh" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.report.folder import LOCK_NAME, FolderClaim, ReportFolder, ReportFolderError
+from grader.report.folder import LOCK_NAME, ReportFolder, ReportFolderError, claimed
 
 
 def _write(folder: Path, files: dict[str, str]) -> None:
@@ -56,7 +56,7 @@ def test_a_second_run_into_a_claimed_folder_is_refused(tmp_path: Path) -> None:
         with pytest.raises(ReportFolderError, match=r"in use by another labgrade run \(pid \d+"):
             ReportFolder(out).__enter__()
         with pytest.raises(ReportFolderError, match="in use"):
-            FolderClaim(out).__enter__()
+            claimed(out).__enter__()
     with ReportFolder(out) as again:  # released: the next run may go
         again.publish()
 
