@@ -2,6 +2,7 @@
 student's load points are the same in a batch as alone.
 
     python bench/batch_bench.py compare [--lab 03] [--students 10] [--jobs 2] [--no-load]
+                                        [--batch-only]
     python bench/batch_bench.py fairness [--lab 02 --lab 03] [--copies 6] [--jobs 2]
                                          [--solo-runs 3]
 
@@ -47,6 +48,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     compare.add_argument("--students", type=int, default=10)
     compare.add_argument("--jobs", type=int, default=2)
     compare.add_argument("--no-load", action="store_true")
+    compare.add_argument(
+        "--batch-only", action="store_true", help="time the batch alone (no one-by-one run)"
+    )
     fairness = modes.add_parser("fairness", help="identical copies: load points in a batch")
     fairness.add_argument("--lab", action="append", help="repeatable (default: 02 and 03)")
     fairness.add_argument("--copies", type=int, default=6)
@@ -92,7 +96,7 @@ def compare(args: argparse.Namespace) -> int:
         students = sorted(p.name for p in class_dir.iterdir())
         began = time.monotonic()
         alone = {}
-        for student in students:
+        for student in [] if args.batch_only else students:
             _say(f"one by one: {student}")
             request = GradeRequest(
                 lab=lab,
@@ -114,6 +118,10 @@ def compare(args: argparse.Namespace) -> int:
         )
     batched = {e.student: e.result for e in outcome.entries}
     print(f"## {lab.id}: {len(students)} students, --jobs {args.jobs}\n")
+    if args.batch_only:
+        scores = ", ".join(f"{s}: {fmt_points(r.score if r else None)}" for s, r in batched.items())
+        print(f"batch: {outcome.wall_s:.1f} s ({scores})")
+        return 0
     print("| student | one by one | batch | agree |")
     print("|---|---:|---:|---|")
     agree = True
@@ -198,6 +206,8 @@ def _fairness_of(lab: Lab, solution: Path, copies: int, jobs: int, solo_runs: in
         spreads.append(spread)
         print(f"\n{spec.name}: load points spread {spread:.1%} of its {spec.points:g} points")
     wall = outcome.wall_s
+    alone_s = [solo.timings.get("total_s", 0.0) for solo in solos]
+    print(f"alone: {', '.join(f'{t:.1f}' for t in alone_s)} s a grading")
     print(f"batch wall time {wall:.1f} s, {wall / copies:.1f} s per copy")
     fair = full and all(s <= FAIR_SPREAD for s in spreads) and len(load_points) == copies
     print(f"every copy full marks: {'yes' if full else 'NO'}; fair: {'yes' if fair else 'NO'}\n")

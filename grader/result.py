@@ -112,8 +112,6 @@ class GradingResult:
     score: float | None
     max_score: float
     """What this run could award (a local check runs part of the lab)."""
-    lab_max_score: float = 0.0
-    """The whole lab's points."""
     checks: list[CheckResult] = field(default_factory=list)
     loads: list[LoadResult] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -126,6 +124,8 @@ class GradingResult:
     """Why there is no score (or, `not_submitted`, why it is 0)."""
     fix: str = ""
     """What to do about an error: a whole command, shown as it is."""
+    lab_max_score: float = 0.0
+    """The whole lab's points (0 in results written before it was recorded)."""
     started_at: str = ""
     schema: str = SCHEMA
 
