@@ -10,6 +10,7 @@ SIGTERM), after cleaning up.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import sys
@@ -56,7 +57,6 @@ def _grade(args: argparse.Namespace, mode: str) -> int:
     from grader.run.workspace import SubmissionError
 
     lab = _lab(args.lab)
-    args.max_score = lab.manifest.max_score  # for a usage error's Classroom result
     submission = (
         Path(args.submission) if args.submission else lab.path / lab.manifest.lab.submission_dir
     )
@@ -604,7 +604,10 @@ def _publish_error(reason: str, args: argparse.Namespace | None) -> None:
     output: GitHub's reporter then shows the reason instead of its own confusion."""
     from grader.report import classroom
 
-    max_score = float(getattr(args, "max_score", 0.0) or 0.0)
+    max_score = 0.0
+    if args is not None and getattr(args, "lab", None):
+        with contextlib.suppress(UsageError):  # the lab may be what was wrong
+            max_score = _lab(args.lab).manifest.max_score
     document = classroom.error_document(reason, max_score, "labgrade could not grade")
     classroom.publish_to_github(document, f"**labgrade could not grade:** {reason}\n")
 
