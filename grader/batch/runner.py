@@ -45,6 +45,8 @@ from grader.run.workspace import nothing_submitted
 STUDENTS_DIR = "students"
 REPORT_FILE = "report.html"
 LOG_FILE = "batch.log"
+BATCH_FILES = frozenset({gradebook.FILENAME, REPORT_FILE, LOG_FILE, STUDENTS_DIR})
+"""What a batch's folder holds: one holding none of it is not labgrade's to write into."""
 
 
 @dataclass(frozen=True)
@@ -180,9 +182,6 @@ def _log(out_dir: Path) -> Iterator[Callable[[str, str], None]]:
                 handle.flush()
 
         yield write
-
-
-BATCH_FILES = frozenset({gradebook.FILENAME, REPORT_FILE, LOG_FILE, STUDENTS_DIR})
 
 
 def run_batch(
